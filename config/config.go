@@ -1,0 +1,175 @@
+// Package config reads talkbot's configuration from the environment (and
+// flags layered on top by the CLI) into one validated Config.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything talkbot can be told. The zero value of an optional
+// part means "off": no LLM, no Discord, no HTTP endpoint.
+type Config struct {
+	// DataDir persists the index and ingested articles. Empty with
+	// DataDirSet false means the default per-user directory.
+	DataDir    string
+	DataDirSet bool
+
+	// OpenAI-compatible server (OpenAI, Ollama, llama.cpp, vLLM, LM Studio).
+	OpenAIKey     string // optional for local servers; never logged
+	OpenAIBaseURL string
+	ChatModel     string // enables LLM answers
+	EmbedModel    string // optional: semantic embeddings instead of the offline embedder
+	LLMTimeout    time.Duration
+	LLMRetries    int
+
+	// Discord.
+	DiscordToken    string // never logged
+	DiscordGuildID  string
+	DiscordAPIURL   string
+	AllowedChannels []string
+	UserRateLimit   int           // questions per user per RateWindow
+	RateWindow      time.Duration //
+	MaxConcurrent   int           // answers in flight at once
+	MaxQueue        int           // answers waiting for a slot
+
+	// HTTPAddr serves /healthz, /readyz and /metrics when set.
+	HTTPAddr string
+	// LogLevel is debug, info, warn or error.
+	LogLevel string
+}
+
+// Env names, in one place so errors and docs agree.
+const (
+	EnvDataDir         = "TALKBOT_DATA_DIR"
+	EnvOpenAIKey       = "OPENAI_API_KEY"
+	EnvOpenAIBaseURL   = "OPENAI_BASE_URL"
+	EnvChatModel       = "TALKBOT_CHAT_MODEL"
+	EnvEmbedModel      = "TALKBOT_EMBED_MODEL"
+	EnvLLMTimeout      = "TALKBOT_LLM_TIMEOUT"
+	EnvLLMRetries      = "TALKBOT_LLM_RETRIES"
+	EnvDiscordToken    = "DISCORD_TOKEN"
+	EnvDiscordGuildID  = "DISCORD_GUILD_ID"
+	EnvDiscordAPIURL   = "DISCORD_API_URL"
+	EnvAllowedChannels = "TALKBOT_ALLOWED_CHANNELS"
+	EnvUserRateLimit   = "TALKBOT_USER_RATE_LIMIT"
+	EnvRateWindow      = "TALKBOT_RATE_WINDOW"
+	EnvMaxConcurrent   = "TALKBOT_MAX_CONCURRENT"
+	EnvMaxQueue        = "TALKBOT_MAX_QUEUE"
+	EnvHTTPAddr        = "TALKBOT_HTTP_ADDR"
+	EnvLogLevel        = "TALKBOT_LOG_LEVEL"
+)
+
+// Load reads the configuration through getenv (os.Getenv in production, a
+// map in tests) and validates it. Every error names the variable and says
+// what to do.
+func Load(getenv func(string) string) (Config, error) {
+	c := Config{
+		OpenAIKey:      strings.TrimSpace(getenv(EnvOpenAIKey)),
+		OpenAIBaseURL:  strings.TrimSpace(getenv(EnvOpenAIBaseURL)),
+		ChatModel:      strings.TrimSpace(getenv(EnvChatModel)),
+		EmbedModel:     strings.TrimSpace(getenv(EnvEmbedModel)),
+		DiscordToken:   strings.TrimSpace(getenv(EnvDiscordToken)),
+		DiscordGuildID: strings.TrimSpace(getenv(EnvDiscordGuildID)),
+		DiscordAPIURL:  strings.TrimSpace(getenv(EnvDiscordAPIURL)),
+		HTTPAddr:       strings.TrimSpace(getenv(EnvHTTPAddr)),
+		LogLevel:       strings.ToLower(strings.TrimSpace(getenv(EnvLogLevel))),
+	}
+	var errs []error
+	if d := strings.TrimSpace(getenv(EnvDataDir)); d != "" {
+		c.DataDir, c.DataDirSet = d, true
+	}
+	for _, ch := range strings.Split(getenv(EnvAllowedChannels), ",") {
+		if ch = strings.TrimSpace(ch); ch != "" {
+			if _, err := strconv.ParseUint(ch, 10, 64); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %q is not a Discord channel ID (a number; enable Developer Mode and use Copy ID)", EnvAllowedChannels, ch))
+				continue
+			}
+			c.AllowedChannels = append(c.AllowedChannels, ch)
+		}
+	}
+	if c.DiscordGuildID != "" {
+		if _, err := strconv.ParseUint(c.DiscordGuildID, 10, 64); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %q is not a Discord server ID (a number); unset it to register commands globally", EnvDiscordGuildID, c.DiscordGuildID))
+		}
+	}
+	for _, u := range []struct{ name, val string }{{EnvOpenAIBaseURL, c.OpenAIBaseURL}, {EnvDiscordAPIURL, c.DiscordAPIURL}} {
+		if u.val == "" {
+			continue
+		}
+		p, err := url.Parse(u.val)
+		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			errs = append(errs, fmt.Errorf("%s: %q is not an http(s) URL, e.g. http://localhost:11434/v1", u.name, u.val))
+		}
+	}
+	c.LLMTimeout = duration(getenv, EnvLLMTimeout, 30*time.Second, &errs)
+	c.RateWindow = duration(getenv, EnvRateWindow, time.Minute, &errs)
+	c.LLMRetries = integer(getenv, EnvLLMRetries, 2, 0, 10, &errs)
+	c.UserRateLimit = integer(getenv, EnvUserRateLimit, 5, 1, 1000, &errs)
+	c.MaxConcurrent = integer(getenv, EnvMaxConcurrent, 4, 1, 256, &errs)
+	c.MaxQueue = integer(getenv, EnvMaxQueue, 64, 0, 100000, &errs)
+	switch c.LogLevel {
+	case "", "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("%s: %q is not one of debug, info, warn, error", EnvLogLevel, c.LogLevel))
+	}
+	if c.EmbedModel != "" && c.OpenAIBaseURL == "" && c.OpenAIKey == "" {
+		errs = append(errs, fmt.Errorf("%s is set but neither %s nor %s is: say where the embedding server is", EnvEmbedModel, EnvOpenAIBaseURL, EnvOpenAIKey))
+	}
+	if c.OpenAIBaseURL != "" && c.ChatModel == "" && c.EmbedModel == "" {
+		// A server with no model to use is almost always a forgotten variable.
+		errs = append(errs, fmt.Errorf("%s is set but %s is not: name the chat model to use (e.g. gpt-4o-mini, llama3.1), or unset %s", EnvOpenAIBaseURL, EnvChatModel, EnvOpenAIBaseURL))
+	}
+	return c, errors.Join(errs...)
+}
+
+// LLMEnabled reports whether answers should go through a chat model.
+func (c Config) LLMEnabled() bool { return c.ChatModel != "" }
+
+// ResolvedDataDir is where the persistent store lives: TALKBOT_DATA_DIR, or
+// the per-user data directory ($XDG_DATA_HOME/talkbot, ~/.local/share/talkbot).
+func (c Config) ResolvedDataDir() (string, error) {
+	if c.DataDirSet {
+		return c.DataDir, nil
+	}
+	if x := os.Getenv("XDG_DATA_HOME"); x != "" {
+		return filepath.Join(x, "talkbot"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("no home directory to keep data in: set %s: %w", EnvDataDir, err)
+	}
+	return filepath.Join(home, ".local", "share", "talkbot"), nil
+}
+
+func duration(getenv func(string) string, name string, def time.Duration, errs *[]error) time.Duration {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		*errs = append(*errs, fmt.Errorf("%s: %q is not a positive duration such as 30s or 2m", name, v))
+		return def
+	}
+	return d
+}
+
+func integer(getenv func(string) string, name string, def, lo, hi int, errs *[]error) int {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		*errs = append(*errs, fmt.Errorf("%s: %q must be a whole number from %d to %d", name, v, lo, hi))
+		return def
+	}
+	return n
+}

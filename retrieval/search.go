@@ -1,0 +1,265 @@
+package retrieval
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+)
+
+// Mode selects the retrievers a search uses; eval compares them.
+type Mode int
+
+// Search modes.
+const (
+	Hybrid Mode = iota
+	VectorOnly
+	KeywordOnly
+)
+
+func (m Mode) String() string {
+	switch m {
+	case VectorOnly:
+		return "vector"
+	case KeywordOnly:
+		return "bm25"
+	}
+	return "hybrid"
+}
+
+// SearchOptions tune one search; the zero value is a sensible hybrid search.
+type SearchOptions struct {
+	K         int  // hits to return (default 6)
+	Mode      Mode // default Hybrid
+	PerDocCap int  // at most this many hits per article before others get a turn (default 2)
+	Exclude   map[string]bool
+}
+
+// Hit is one retrieved passage.
+type Hit struct {
+	Passage Passage
+	Score   float64 // fused RRF score (or the single retriever's score)
+	// Ranks in each retriever, from 1; 0 when the retriever did not return it.
+	VectorRank, KeywordRank int
+	// Coverage is the IDF-weighted share of the query's terms that occur in
+	// the passage, 0..1: the basis of the weak-evidence signal.
+	Coverage float64
+}
+
+// Result is what Search returns.
+type Result struct {
+	Query string
+	Hits  []Hit
+	// Weak means the best hits share too little with the question for an
+	// answer to be grounded: the articles probably do not cover it.
+	Weak bool
+	// Terms are the analysed query terms with their IDF, for answerers that
+	// score sentences the same way search scored passages.
+	Terms []Term
+}
+
+// Term is an analysed query term and its inverse document frequency.
+type Term struct {
+	Stem string
+	IDF  float64
+}
+
+// RRFK is the reciprocal-rank-fusion constant from Cormack et al. (2009).
+const RRFK = 60
+
+// WeakCoverage is the coverage below which evidence is weak; tuned on the
+// eval set's answerable and unanswerable questions.
+const WeakCoverage = 0.5
+
+// ErrEmptyQuery is returned for a query with no words.
+var ErrEmptyQuery = errors.New("empty query")
+
+// Search retrieves the passages that best match query: vector and BM25
+// rankings fused by reciprocal rank fusion, then diversified so one article
+// cannot take every slot.
+func (ix *Index) Search(ctx context.Context, query string, o SearchOptions) (Result, error) {
+	if o.K <= 0 {
+		o.K = 6
+	}
+	if o.PerDocCap <= 0 {
+		o.PerDocCap = 2
+	}
+	if len(Words(query)) == 0 {
+		return Result{}, ErrEmptyQuery
+	}
+	terms := Analyze(query)
+	// Embed before taking the lock: a remote embedder may be slow.
+	var qv []float32
+	if o.Mode != KeywordOnly {
+		vs, err := ix.emb.Embed(ctx, []string{query})
+		if err != nil {
+			return Result{}, fmt.Errorf("embedding query: %w", err)
+		}
+		qv = vs[0]
+	}
+
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	res := Result{Query: query, Terms: ix.terms(terms)}
+	if len(ix.passages) == 0 {
+		res.Weak = true
+		return res, nil
+	}
+	depth := max(50, o.K*8)
+	var vec, kw []scored
+	if o.Mode != KeywordOnly {
+		n := min(depth, ix.col.Count())
+		if n > 0 {
+			rs, err := ix.col.QueryEmbedding(ctx, qv, n, nil, nil)
+			if err != nil {
+				return Result{}, fmt.Errorf("vector search: %w", err)
+			}
+			for _, r := range rs {
+				if _, ok := ix.passages[r.ID]; ok && !o.Exclude[r.ID] {
+					vec = append(vec, scored{id: r.ID, score: float64(r.Similarity)})
+				}
+			}
+		}
+	}
+	if o.Mode != VectorOnly {
+		for _, s := range ix.kw.search(terms, depth+len(o.Exclude)) {
+			if !o.Exclude[s.id] {
+				kw = append(kw, s)
+			}
+		}
+	}
+
+	var fused []Hit
+	switch o.Mode {
+	case VectorOnly:
+		fused = single(vec, true)
+	case KeywordOnly:
+		fused = single(kw, false)
+	default:
+		fused = Fuse(vec, kw)
+	}
+	for i := range fused {
+		fused[i].Passage = ix.passages[fused[i].Passage.ID]
+	}
+	res.Hits = diversify(fused, o.K, o.PerDocCap)
+	best := 0.0
+	for i := range res.Hits {
+		res.Hits[i].Coverage = coverage(res.Terms, Analyze(res.Hits[i].Passage.EmbedText()))
+		best = max(best, res.Hits[i].Coverage)
+	}
+	res.Weak = len(res.Terms) == 0 || best < WeakCoverage
+	return res, nil
+}
+
+func (ix *Index) terms(stems []string) []Term {
+	seen := map[string]bool{}
+	var out []Term
+	for _, s := range stems {
+		if seen[s] {
+			continue
+		}
+		seen[s] = true
+		out = append(out, Term{Stem: s, IDF: ix.kw.idf(s)})
+	}
+	return out
+}
+
+// Coverage is the IDF-weighted share of terms found in text's analysed terms.
+func Coverage(terms []Term, text string) float64 { return coverage(terms, Analyze(text)) }
+
+func coverage(terms []Term, have []string) float64 {
+	set := make(map[string]bool, len(have))
+	for _, h := range have {
+		set[h] = true
+	}
+	var all, got float64
+	for _, t := range terms {
+		all += t.IDF
+		if set[t.Stem] {
+			got += t.IDF
+		}
+	}
+	if all == 0 {
+		return 0
+	}
+	return got / all
+}
+
+func single(list []scored, vector bool) []Hit {
+	out := make([]Hit, len(list))
+	for i, s := range list {
+		out[i] = Hit{Passage: Passage{ID: s.id}, Score: s.score}
+		if vector {
+			out[i].VectorRank = i + 1
+		} else {
+			out[i].KeywordRank = i + 1
+		}
+	}
+	return out
+}
+
+// Fuse combines two rankings (best first) by reciprocal rank fusion:
+// score(d) = Σ 1/(RRFK + rank). Ties break by ID for stable output.
+func Fuse(vector, keyword []scored) []Hit {
+	byID := map[string]*Hit{}
+	var order []string
+	get := func(id string) *Hit {
+		h, ok := byID[id]
+		if !ok {
+			h = &Hit{Passage: Passage{ID: id}}
+			byID[id] = h
+			order = append(order, id)
+		}
+		return h
+	}
+	for i, s := range vector {
+		h := get(s.id)
+		h.VectorRank = i + 1
+		h.Score += 1 / float64(RRFK+i+1)
+	}
+	for i, s := range keyword {
+		h := get(s.id)
+		h.KeywordRank = i + 1
+		h.Score += 1 / float64(RRFK+i+1)
+	}
+	out := make([]Hit, 0, len(order))
+	for _, id := range order {
+		out = append(out, *byID[id])
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Score != out[j].Score {
+			return out[i].Score > out[j].Score
+		}
+		return out[i].Passage.ID < out[j].Passage.ID
+	})
+	return out
+}
+
+// diversify keeps the ranking but lets at most perDoc hits of one article
+// into the first k before filling any remaining slots in rank order.
+func diversify(hits []Hit, k, perDoc int) []Hit {
+	out := make([]Hit, 0, k)
+	taken := make([]bool, len(hits))
+	count := map[string]int{}
+	for i, h := range hits {
+		if len(out) == k {
+			break
+		}
+		if count[h.Passage.DocID] < perDoc {
+			count[h.Passage.DocID]++
+			out = append(out, h)
+			taken[i] = true
+		}
+	}
+	for i, h := range hits {
+		if len(out) == k {
+			break
+		}
+		if !taken[i] {
+			out = append(out, h)
+		}
+	}
+	// Restore score order after the fill.
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
+	return out
+}
