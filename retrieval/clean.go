@@ -187,5 +187,10 @@ func deriveTitle(body []string) string {
 	if len(words) <= max {
 		return s
 	}
-	return strings.Join(words[:max], " ") + "…"
+	words = words[:max]
+	// Don't end a shortened title on "a", "the", "of"…
+	for len(words) > 1 && IsStopWord(strings.ToLower(strings.Trim(words[len(words)-1], ",;:"))) {
+		words = words[:len(words)-1]
+	}
+	return strings.TrimRight(strings.Join(words, " "), ",;:") + "…"
 }

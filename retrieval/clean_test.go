@@ -1,0 +1,155 @@
+package retrieval
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestCleanStripsPageChrome(t *testing.T) {
+	t.Parallel()
+	raw := readSeed(t, "004_3f0c181de509a6cc")
+	c := Clean(raw)
+	if c.Title != "Ukraine and US Negotiators Meet in Florida After Putin Talks" || c.TitleDerived {
+		t.Errorf("title = %q (derived %v), want the headline", c.Title, c.TitleDerived)
+	}
+	for _, chrome := range []string{"Connect with us", "Editorial", "Published", "Trending", "Copyright",
+		"All rights reserved", "Our Editorial team", "silver platter"} {
+		if strings.Contains(c.Body, chrome) {
+			t.Errorf("body still contains page chrome %q", chrome)
+		}
+	}
+	if !strings.HasPrefix(c.Body, "Negotiators from Ukraine and the United States") {
+		t.Errorf("body should start with the first paragraph, got %.60q", c.Body)
+	}
+	if !strings.HasSuffix(c.Body, "regional stability.") {
+		t.Errorf("body should end with the story's last paragraph, got …%q", c.Body[len(c.Body)-40:])
+	}
+}
+
+func TestCleanGeneralPages(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		raw       string
+		title     string
+		derived   bool
+		keep      []string
+		drop      []string
+		bodyStart string
+	}{
+		{
+			name: "nav, share widgets and footer of another site",
+			raw: "Home\nPolitics\nShare this article\nTalks Resume in Geneva as Envoys Meet Again\nBy\n\n" +
+				"Envoys from both countries met again in Geneva on Tuesday to resume talks on a ceasefire, officials said.\n" +
+				"Advertisement\n" +
+				"The meeting lasted three hours and ended without a joint statement from either delegation.\n" +
+				"Follow us on Twitter for more updates\nRelated articles\n© 2025 Example News. All rights reserved.\n",
+			title: "Talks Resume in Geneva as Envoys Meet Again",
+			keep:  []string{"Envoys from both countries", "three hours"},
+			drop:  []string{"Home", "Politics", "Share this", "Advertisement", "Follow us", "Related", "©"},
+		},
+		{
+			name:    "no headline: title derived from the first sentence",
+			raw:     "Officials from three countries gathered in Vienna this week to discuss a framework for future talks on the region. More followed.\n",
+			title:   "Officials from three countries gathered in Vienna this week to discuss…",
+			derived: true,
+			keep:    []string{"Officials from three countries"},
+		},
+		{
+			name:  "publisher blurb after the story",
+			raw:   "A Short Headline About Talks\nThe delegations met for a second day and agreed to continue discussions next week in the capital.\nWe are a team of journalists. Our mission is to inform you, and we work hard so you can count on us every day.\n",
+			title: "A Short Headline About Talks",
+			keep:  []string{"second day"},
+			drop:  []string{"Our mission"},
+		},
+		{
+			name:  "quoted first-person speech in the story is kept",
+			raw:   "Leader Says Talks Will Go On\nThe leader spoke to reporters after the session ended late on Friday evening in the city.\n“We will continue, our people need peace, and we ask our partners to help us,” he said.\n",
+			title: "Leader Says Talks Will Go On",
+			keep:  []string{"We will continue"},
+		},
+		{
+			name:  "CRLF line endings and a BOM",
+			raw:   "\uFEFFHeadline With Windows Line Endings\r\nThe body of this article has enough words to count as a real paragraph of prose text.\r\n",
+			title: "Headline With Windows Line Endings",
+			keep:  []string{"The body of this article"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := Clean(tt.raw)
+			if c.Title != tt.title || c.TitleDerived != tt.derived {
+				t.Errorf("title = %q derived=%v, want %q derived=%v", c.Title, c.TitleDerived, tt.title, tt.derived)
+			}
+			for _, k := range tt.keep {
+				if !strings.Contains(c.Body, k) {
+					t.Errorf("body lost %q:\n%s", k, c.Body)
+				}
+			}
+			for _, d := range tt.drop {
+				if strings.Contains(c.Body, d) {
+					t.Errorf("body kept chrome %q:\n%s", d, c.Body)
+				}
+			}
+		})
+	}
+}
+
+func TestParseTextRejectsBadFiles(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		raw  []byte
+		want error
+	}{
+		{"empty", nil, ErrEmpty},
+		{"blank", []byte(" \n\t\n"), ErrEmpty},
+		{"binary", []byte("PK\x03\x04\x00\x00binary"), ErrBinary},
+		{"not utf-8", []byte("caf\xe9 talks resumed in the capital today"), ErrNotUTF8},
+		{"control characters", []byte(strings.Repeat("\x01\x02abc", 50)), ErrBinary},
+		{"too big", make([]byte, MaxFileBytes+1), ErrTooBig},
+		{"only chrome", []byte("Trending\nShare\n© 2024 All rights reserved\n"), ErrEmpty},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := ParseText("x", tt.raw)
+			if err == nil || !strings.Contains(err.Error(), tt.want.Error()) {
+				t.Fatalf("ParseText error = %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+func readSeed(t testing.TB, id string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "seeds", id+".txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func seedDocs(t testing.TB) []Document {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join("..", "seeds", "*.txt"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no seeds: %v", err)
+	}
+	var docs []Document
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := ParseText(IDFromPath(p), b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, d)
+	}
+	return docs
+}

@@ -1,0 +1,250 @@
+package retrieval
+
+import (
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestFuseRRF(t *testing.T) {
+	t.Parallel()
+	vec := []scored{{id: "a"}, {id: "b"}, {id: "c"}}
+	kw := []scored{{id: "c"}, {id: "a"}, {id: "d"}}
+	got := Fuse(vec, kw)
+	want := map[string]float64{
+		"a": 1.0/61 + 1.0/62,
+		"c": 1.0/63 + 1.0/61,
+		"b": 1.0 / 62,
+		"d": 1.0 / 63,
+	}
+	order := []string{"a", "c", "b", "d"}
+	if len(got) != 4 {
+		t.Fatalf("got %d hits", len(got))
+	}
+	for i, h := range got {
+		if h.Passage.ID != order[i] {
+			t.Errorf("rank %d = %s, want %s", i, h.Passage.ID, order[i])
+		}
+		if math.Abs(h.Score-want[h.Passage.ID]) > 1e-12 {
+			t.Errorf("%s score = %v, want %v", h.Passage.ID, h.Score, want[h.Passage.ID])
+		}
+	}
+	if got[0].VectorRank != 1 || got[0].KeywordRank != 2 || got[3].VectorRank != 0 {
+		t.Errorf("ranks not kept: %+v", got)
+	}
+}
+
+func TestDiversifyCapsOneArticle(t *testing.T) {
+	t.Parallel()
+	var hits []Hit
+	for i, doc := range []string{"a", "a", "a", "a", "b", "c"} {
+		hits = append(hits, Hit{Passage: Passage{ID: doc + string(rune('0'+i)), DocID: doc}, Score: float64(10 - i)})
+	}
+	got := diversify(hits, 4, 2)
+	n := map[string]int{}
+	for _, h := range got {
+		n[h.Passage.DocID]++
+	}
+	if n["a"] != 2 || n["b"] != 1 || n["c"] != 1 {
+		t.Errorf("per-document cap not applied: %v", n)
+	}
+	// With too few other articles, remaining slots still fill in rank order.
+	got = diversify(hits[:4], 3, 2)
+	if len(got) != 3 {
+		t.Errorf("want 3 hits, got %d", len(got))
+	}
+}
+
+
+
+func TestBM25Scoring(t *testing.T) {
+	t.Parallel()
+	x := newBM25()
+	x.add("p1", []string{"putin", "witkoff", "meet"})
+	x.add("p2", []string{"putin", "putin", "kremlin", "talk", "talk"})
+	x.add("p3", []string{"nato", "member"})
+	got := x.search([]string{"witkoff", "putin"}, 10)
+	if len(got) != 2 || got[0].id != "p1" {
+		t.Fatalf("want p1 first of two, got %+v", got)
+	}
+	// idf(putin) with N=3, df=2: ln(1 + 1.5/2.5)
+	if want := math.Log(1 + 1.5/2.5); math.Abs(x.idf("putin")-want) > 1e-12 {
+		t.Errorf("idf = %v want %v", x.idf("putin"), want)
+	}
+	x.remove("p1")
+	if got := x.search([]string{"witkoff"}, 10); len(got) != 0 {
+		t.Errorf("removed passage still found: %+v", got)
+	}
+	x.add("p2", []string{"nato"}) // re-adding replaces
+	if got := x.search([]string{"kremlin"}, 10); len(got) != 0 {
+		t.Errorf("replaced passage keeps old terms: %+v", got)
+	}
+}
+
+func TestHashEmbedderNeverZeroAndNormalised(t *testing.T) {
+	t.Parallel()
+	e := NewHashEmbedder(256)
+	for _, s := range []string{"", "the of and", "Witkoff met Putin", "🙂🙂", strings.Repeat("talks ", 1000)} {
+		v := e.Vector(s)
+		var n float64
+		for _, x := range v {
+			n += float64(x) * float64(x)
+		}
+		if math.Abs(n-1) > 1e-4 {
+			t.Errorf("Vector(%.20q) norm² = %v, want 1", s, n)
+		}
+	}
+	a, b, c := e.Vector("negotiators met in Miami"), e.Vector("negotiations in Miami"), e.Vector("gas imports phased out")
+	if dot(a, b) <= dot(a, c) {
+		t.Errorf("related texts should be closer: %v vs %v", dot(a, b), dot(a, c))
+	}
+}
+
+func dot(a, b []float32) float64 {
+	var s float64
+	for i := range a {
+		s += float64(a[i]) * float64(b[i])
+	}
+	return s
+}
+
+func openSeeds(t testing.TB, dir string, emb Embedder) *Index {
+	t.Helper()
+	ix, err := Open(context.Background(), Options{Dir: dir, Embedder: emb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ix.Add(context.Background(), seedDocs(t)...); err != nil {
+		t.Fatal(err)
+	}
+	return ix
+}
+
+func TestSearchFindsAndSignalsWeakEvidence(t *testing.T) {
+	t.Parallel()
+	ix := openSeeds(t, "", nil)
+	ctx := context.Background()
+	tests := []struct {
+		q    string
+		weak bool
+		docs []string // one of these must be in the top 3
+	}{
+		{"How long did Witkoff meet Putin?", false, []string{"001_92fef488ebb60c41", "004_3f0c181de509a6cc"}},
+		{"Who represented Putin at the Miami talks?", false, []string{"002_5f20617c4fac4dcb"}},
+		{"How much of Ukraine does Russia control?", false, []string{"000_c42f37b296db4cc9", "001_92fef488ebb60c41", "004_3f0c181de509a6cc"}},
+		{"Who won the Super Bowl?", true, nil},
+		{"What is the capital of France?", true, nil},
+		{"the and of", true, nil},
+	}
+	for _, tt := range tests {
+		r, err := ix.Search(ctx, tt.q, SearchOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Weak != tt.weak {
+			t.Errorf("%q: weak = %v, want %v", tt.q, r.Weak, tt.weak)
+		}
+		if len(tt.docs) == 0 {
+			continue
+		}
+		found := false
+		for _, h := range r.Hits[:3] {
+			for _, d := range tt.docs {
+				found = found || h.Passage.DocID == d
+			}
+		}
+		if !found {
+			t.Errorf("%q: none of %v in top 3", tt.q, tt.docs)
+		}
+	}
+	if _, err := ix.Search(ctx, "  ?! ", SearchOptions{}); err != ErrEmptyQuery {
+		t.Errorf("blank query error = %v", err)
+	}
+}
+
+// countingEmbedder wraps the real embedder to count passages embedded.
+type countingEmbedder struct {
+	HashEmbedder
+	n *int
+}
+
+func (c countingEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	*c.n += len(texts)
+	return c.HashEmbedder.Embed(ctx, texts)
+}
+
+func TestPersistentIndexRestartEmbedsNothing(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	var n int
+	emb := countingEmbedder{NewHashEmbedder(128), &n}
+	ix := openSeeds(t, dir, emb)
+	first := n
+	if first == 0 || first != ix.Len() {
+		t.Fatalf("first start embedded %d passages, index has %d", first, ix.Len())
+	}
+	n = 0
+	ix2 := openSeeds(t, dir, emb)
+	if n != 0 {
+		t.Errorf("restart on unchanged text embedded %d passages, want 0", n)
+	}
+	r, err := ix2.Search(context.Background(), "Kirill Dmitriev Miami", SearchOptions{})
+	if err != nil || len(r.Hits) == 0 || r.Hits[0].Passage.DocID != "002_5f20617c4fac4dcb" {
+		t.Fatalf("restarted index does not search: %v %+v", err, r.Hits)
+	}
+
+	// Another embedder: the old vectors are not comparable, so all re-embed.
+	n = 0
+	openSeeds(t, dir, countingEmbedder{NewHashEmbedder(64), &n})
+	if n != first {
+		t.Errorf("embedder change re-embedded %d passages, want %d", n, first)
+	}
+}
+
+func TestCorruptStoreIsRebuilt(t *testing.T) {
+	t.Parallel()
+	for _, target := range []string{manifestName, filepath.Join(vectorsDir)} {
+		dir := t.TempDir()
+		openSeeds(t, dir, nil)
+		p := filepath.Join(dir, target)
+		if target == vectorsDir { // scribble over every vector file
+			filepath.WalkDir(p, func(path string, d os.DirEntry, err error) error {
+				if err == nil && !d.IsDir() {
+					os.WriteFile(path, []byte("garbage"), 0o600)
+				}
+				return nil
+			})
+		} else {
+			os.WriteFile(p, []byte("{not json"), 0o600)
+		}
+		ix := openSeeds(t, dir, nil)
+		r, err := ix.Search(context.Background(), "How long did Witkoff meet Putin?", SearchOptions{})
+		if err != nil || r.Weak || len(r.Hits) == 0 {
+			t.Errorf("corrupt %s: index not usable after rebuild: %v weak=%v", target, err, r.Weak)
+		}
+		if len(ix.Sources()) != 5 {
+			t.Errorf("corrupt %s: %d sources after rebuild", target, len(ix.Sources()))
+		}
+	}
+}
+
+func TestRemoveDropsDocument(t *testing.T) {
+	t.Parallel()
+	ix := openSeeds(t, t.TempDir(), nil)
+	ctx := context.Background()
+	if err := ix.Remove(ctx, "002_5f20617c4fac4dcb"); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := ix.Search(ctx, "Kirill Dmitriev", SearchOptions{K: 20})
+	for _, h := range r.Hits {
+		if h.Passage.DocID == "002_5f20617c4fac4dcb" {
+			t.Fatalf("removed document still returned")
+		}
+	}
+	if len(ix.Sources()) != 4 {
+		t.Errorf("sources = %d", len(ix.Sources()))
+	}
+}
