@@ -123,4 +123,3 @@ func TestAnalyze(t *testing.T) {
 		}
 	}
 }
-

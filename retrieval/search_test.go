@@ -58,8 +58,6 @@ func TestDiversifyCapsOneArticle(t *testing.T) {
 	}
 }
 
-
-
 func TestBM25Scoring(t *testing.T) {
 	t.Parallel()
 	x := newBM25()
