@@ -1,0 +1,97 @@
+// Command talkbot answers questions about news articles with cited passages,
+// from the command line or as a Discord bot.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// usageError marks mistakes in how the command was called (exit code 2).
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
+
+// command is one subcommand.
+type command struct {
+	summary string
+	run     func(ctx context.Context, e *env, args []string) error
+}
+
+// commands is the CLI's table; each command lives in its own file.
+func commands() map[string]command {
+	return map[string]command{
+		"ask":     {"answer a question from the articles, with citations", cmdAsk},
+		"sources": {"list the articles in the index", cmdSources},
+		"eval":    {"score retrieval and answers on the built-in question set", cmdEval},
+		"serve":   {"run the Discord bot", cmdServe},
+		"ingest":  {"add articles (.txt, .md, .html) to the persistent index", cmdIngest},
+		"bench":   {"measure search speed against baselines", cmdBench},
+	}
+}
+
+var commandOrder = [...]string{"ask", "sources", "ingest", "serve", "eval", "bench"}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(exitCode(err, os.Stderr))
+}
+
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil {
+		return 0
+	}
+	var ue usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintln(stderr, "talkbot:", ue.msg)
+		return 2
+	}
+	fmt.Fprintln(stderr, "talkbot:", err)
+	return 1
+}
+
+// run is the whole program; tests call it in-process.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return runEnv(ctx, args, &env{stdout: stdout, stderr: stderr, getenv: os.Getenv})
+}
+
+func runEnv(ctx context.Context, args []string, e *env) error {
+	if len(args) == 0 {
+		printUsage(e.stderr)
+		return usagef("no command given; try: talkbot ask \"How long did Witkoff meet Putin?\"")
+	}
+	name := args[0]
+	switch name {
+	case "-h", "--help", "help":
+		printUsage(e.stdout)
+		return nil
+	}
+	cmd, ok := commands()[name]
+	if !ok {
+		return usagef("unknown command %q; run talkbot --help for the list", name)
+	}
+	return cmd.run(ctx, e, args[1:])
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "talkbot answers questions about news articles, citing the passages it used.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Usage: talkbot <command> [flags] [arguments]")
+	fmt.Fprintln(w)
+	cmds := commands()
+	for _, n := range commandOrder {
+		fmt.Fprintf(w, "  %-8s %s\n", n, cmds[n].summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Run talkbot <command> --help for a command's flags. Configuration is read from the")
+	fmt.Fprintln(w, "environment (TALKBOT_DATA_DIR, OPENAI_BASE_URL, TALKBOT_CHAT_MODEL, DISCORD_TOKEN, ...): see README.md.")
+}

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"text/tabwriter"
+)
+
+func cmdSources(ctx context.Context, e *env, args []string) error {
+	fs := e.flagSet("sources", "sources [--json]")
+	asJSON := fs.Bool("json", false, "print a JSON array")
+	pos, err := parseFlags(fs, args)
+	if errors.Is(err, errHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("sources takes no arguments")
+	}
+	cfg, err := e.config()
+	if err != nil {
+		return err
+	}
+	st, err := e.openStack(ctx, cfg, stackOptions{offline: true})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	srcs := st.index.Sources()
+	if *asJSON {
+		return writeJSON(e.stdout, srcs)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tPUBLISHED\tWORDS\tPASSAGES\tTITLE")
+	for _, s := range srcs {
+		pub := "-"
+		if !s.Published.IsZero() {
+			pub = s.Published.Format("2006-01-02")
+		}
+		title := oneLine(s.Title)
+		if s.TitleDerived {
+			title += " (title derived)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\n", s.ID, pub, s.Words, s.Passages, title)
+	}
+	return tw.Flush()
+}
