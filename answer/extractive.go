@@ -16,7 +16,7 @@ const (
 	// minSentenceCoverage: a quoted sentence must carry at least this share
 	// (IDF-weighted) of the question's terms, so unrelated sentences are
 	// never stitched together.
-	minSentenceCoverage = 0.5
+	minSentenceCoverage = 0.6
 	// keepRatio: further sentences must score this close to the best one.
 	keepRatio = 0.8
 	// maxQuotes keeps answers short.
@@ -52,7 +52,11 @@ func Extract(question string, ev retrieval.Result) Answer {
 			}
 			seen[s] = true
 			stems := retrieval.Analyze(s)
+			// The heading and title give a sentence its context ("This
+			// meeting" under "Talks in Miami"); they count half.
 			cov := retrieval.Coverage(ev.Terms, s)
+			ctxCov := retrieval.Coverage(ev.Terms, s+"\n"+h.Passage.Heading+"\n"+h.Passage.Title)
+			cov += 0.5 * (ctxCov - cov)
 			if cov < minSentenceCoverage {
 				continue
 			}

@@ -69,7 +69,7 @@ const RRFK = 60
 
 // WeakCoverage is the coverage below which evidence is weak; tuned on the
 // eval set's answerable and unanswerable questions.
-const WeakCoverage = 0.5
+const WeakCoverage = 0.6
 
 // ErrEmptyQuery is returned for a query with no words.
 var ErrEmptyQuery = errors.New("empty query")
@@ -151,15 +151,32 @@ func (ix *Index) Search(ctx context.Context, query string, o SearchOptions) (Res
 	return res, nil
 }
 
+// terms weights the query's distinct terms by IDF. A term found in no
+// passage gets the weight of the rarest known term: an unknown word may be
+// the subject ("Super Bowl", with no known terms, still scores zero) or just
+// a paraphrase ("think" for "view"), so it must count, but not drown out
+// the words the articles do share with the question.
 func (ix *Index) terms(stems []string) []Term {
 	seen := map[string]bool{}
 	var out []Term
+	maxKnown := 0.0
 	for _, s := range stems {
 		if seen[s] {
 			continue
 		}
 		seen[s] = true
-		out = append(out, Term{Stem: s, IDF: ix.kw.idf(s)})
+		idf := ix.kw.idf(s)
+		if ix.kw.df[s] > 0 {
+			maxKnown = max(maxKnown, idf)
+		}
+		out = append(out, Term{Stem: s, IDF: idf})
+	}
+	if maxKnown > 0 {
+		for i := range out {
+			if ix.kw.df[out[i].Stem] == 0 {
+				out[i].IDF = maxKnown
+			}
+		}
 	}
 	return out
 }
