@@ -73,6 +73,15 @@ func SplitSentences(p string) []string {
 // ends in a word that is usually abbreviated, so the period is not a
 // sentence end.
 func isAbbreviation(text string) bool {
+	// Only the last word matters; bound the look-back so long runs of
+	// periods stay linear.
+	if len(text) > 32 {
+		cut := len(text) - 32
+		for cut < len(text) && !utf8.RuneStart(text[cut]) {
+			cut++
+		}
+		text = text[cut:]
+	}
 	k := strings.LastIndexFunc(text, func(r rune) bool { return unicode.IsSpace(r) || r == '(' || r == '"' || r == '“' })
 	w := text[k+1:]
 	if k >= 0 {
