@@ -159,6 +159,11 @@ func (e *Engine) AskStream(ctx context.Context, req Request, onDelta func(string
 	}
 	rs := time.Now()
 	ev, err := e.Index.Search(ctx, query, retrieval.SearchOptions{K: k})
+	if errors.Is(err, retrieval.ErrEmptyQuery) {
+		// Only emoji or punctuation: nothing to look up, which is an
+		// answer ("not covered"), not a failure.
+		return Answer{Question: q, Text: NotFoundText, Mode: ModeExtractive, Citations: []Citation{}, Elapsed: time.Since(start)}, nil
+	}
 	if err != nil {
 		return Answer{}, fmt.Errorf("searching the articles: %w", err)
 	}

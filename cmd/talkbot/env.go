@@ -100,7 +100,8 @@ func (s *stack) Close() {
 }
 
 type stackOptions struct {
-	offline bool // no LLM even if configured
+	offline   bool // no LLM even if configured
+	needStore bool // fail rather than fall back to memory when the store is unusable
 }
 
 // openStack builds the index (seeds plus anything ingested) and the answer
@@ -116,6 +117,12 @@ func (e *env) openStack(ctx context.Context, cfg config.Config, o stackOptions) 
 		return nil, err
 	}
 	ix, err := retrieval.Open(ctx, retrieval.Options{Dir: dir, Embedder: emb, Logger: log})
+	if err != nil && dir != "" && !o.needStore {
+		// Questions can still be answered from the built-in articles.
+		log.Warn("data directory unusable; answering from the built-in articles only", "dir", dir, "err", err)
+		fmt.Fprintf(e.stderr, "talkbot: warning: %v; using the built-in articles only\n", err)
+		ix, err = retrieval.Open(ctx, retrieval.Options{Embedder: emb, Logger: log})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("opening the index: %w", err)
 	}
