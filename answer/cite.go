@@ -3,6 +3,7 @@ package answer
 import (
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -155,9 +156,15 @@ func (c checked) mostlyUngrounded() bool {
 func verifyCitations(reply string, hits []retrieval.Hit) checked {
 	var c checked
 	ev := newEvidence(hits)
-	renum := map[int]int{} // passage index (0-based) → new marker
-	var order []int        // passage indexes in order of first kept citation
-	citers := map[int][]map[string]bool{}
+	// A citation is one passage sentence: sentences citing the same passage
+	// for different facts get different numbers, each with its own quote,
+	// as extractive answers do.
+	type source struct {
+		pi    int
+		quote string
+	}
+	renum := map[source]int{}
+	var order []source
 	var lines []string
 	for _, l := range replyLines(reply) {
 		var kept []string
@@ -176,14 +183,18 @@ func verifyCitations(reply string, hits []retrieval.Hit) checked {
 			}
 			c.Factual++
 			c.Kept++
+			var ns []int
 			for _, pi := range valid {
-				if _, ok := renum[pi]; !ok {
-					renum[pi] = len(order) + 1
-					order = append(order, pi)
+				src := source{pi, ev.bestQuote(pi, sterms)}
+				if _, ok := renum[src]; !ok {
+					renum[src] = len(order) + 1
+					order = append(order, src)
 				}
-				citers[pi] = append(citers[pi], sterms)
+				if n := renum[src]; !slices.Contains(ns, n) {
+					ns = append(ns, n)
+				}
 			}
-			kept = append(kept, rewriteMarkers(s, valid, renum))
+			kept = append(kept, rewriteMarkers(s, ns))
 		}
 		if len(kept) > 0 {
 			lines = append(lines, l.prefix+strings.Join(kept, " "))
@@ -194,10 +205,9 @@ func verifyCitations(reply string, hits []retrieval.Hit) checked {
 		lines = lines[:len(lines)-1]
 	}
 	c.Text = strings.Join(lines, "\n")
-	for i, pi := range order {
-		p := hits[pi].Passage
-		c.Citations = append(c.Citations, Citation{N: i + 1, Doc: p.DocID, Title: p.Title,
-			Quote: ev.bestQuote(pi, citers[pi]), Passage: p.ID})
+	for i, src := range order {
+		p := hits[src.pi].Passage
+		c.Citations = append(c.Citations, Citation{N: i + 1, Doc: p.DocID, Title: p.Title, Quote: src.quote, Passage: p.ID})
 	}
 	return c
 }
@@ -338,15 +348,9 @@ func (e *evidence) figuresBacked(figs []string, cited []int) bool {
 	return true
 }
 
-// bestQuote is the passage sentence that carries most of what the
-// sentences citing it say: the exact text a reader can check.
-func (e *evidence) bestQuote(pi int, citing []map[string]bool) string {
-	want := map[string]bool{}
-	for _, st := range citing {
-		for t := range st {
-			want[t] = true
-		}
-	}
+// bestQuote is the passage sentence that carries most of what the citing
+// sentence says: the exact text a reader can check.
+func (e *evidence) bestQuote(pi int, want map[string]bool) string {
 	p := e.hits[pi].Passage
 	best, bestScore := "", -1.0
 	for i, st := range e.sents[pi] {
@@ -428,12 +432,12 @@ func contentTerms(text string) map[string]bool {
 	return set
 }
 
-// rewriteMarkers replaces a sentence's marker groups with its valid markers,
-// renumbered, written once where the first group stood.
-func rewriteMarkers(s string, valid []int, renum map[int]int) string {
+// rewriteMarkers replaces a sentence's marker groups with its new marker
+// numbers, written once where the first group stood.
+func rewriteMarkers(s string, ns []int) string {
 	var b strings.Builder
-	for _, pi := range valid {
-		b.WriteString("[" + strconv.Itoa(renum[pi]) + "]")
+	for _, n := range ns {
+		b.WriteString("[" + strconv.Itoa(n) + "]")
 	}
 	first := true
 	out := markerGroup.ReplaceAllStringFunc(s, func(string) string {

@@ -83,7 +83,10 @@ func TestVerifyCitations(t *testing.T) {
 			"The articles differ:\n- Russia controls 19.3% of Ukraine [1]", 1, 1},
 		{"markers after the full stop",
 			"Witkoff met Putin for five hours.[1] The Kremlin said no compromise was reached. [1]",
-			"Witkoff met Putin for five hours [1]. The Kremlin said no compromise was reached [1].", 0, 1},
+			"Witkoff met Putin for five hours [1]. The Kremlin said no compromise was reached [2].", 0, 2},
+		{"one passage, two supporting sentences: one marker and quote each",
+			"Witkoff met Putin for five hours [1]. The Kremlin said no compromise was reached [1]. Witkoff met Putin in Moscow [1].",
+			"Witkoff met Putin for five hours [1]. The Kremlin said no compromise was reached [2]. Witkoff met Putin in Moscow [1].", 0, 2},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -297,7 +297,7 @@ func declines(reply string) bool {
 	}
 	for _, w := range retrieval.Words(reply) {
 		switch w {
-		case "not", "don't", "doesn't", "no", "cannot", "can't", "unable", "nothing", "neither", "none":
+		case "not", "dont", "doesnt", "no", "cannot", "cant", "unable", "nothing", "neither", "none", "isnt", "arent":
 			return true
 		}
 	}
