@@ -65,10 +65,11 @@ func loadEvalSet(path string) ([]evalQuestion, error) {
 }
 
 func cmdEval(ctx context.Context, e *env, args []string) error {
-	fs := e.flagSet("eval", "eval [--json] [--set FILE] [--verbose]")
+	fs := e.flagSet("eval", "eval [--json] [--set FILE] [--verbose] [--llm]")
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
 	setPath := fs.String("set", "", "question set (JSON); default: the built-in set")
 	verbose := fs.Bool("verbose", false, "list the questions each mode got wrong")
+	withLLM := fs.Bool("llm", false, "also score the LLM path (needs TALKBOT_CHAT_MODEL); JSON becomes {retrieval, llm}")
 	pos, err := parseFlags(fs, args)
 	if errors.Is(err, errHelp) {
 		return nil
@@ -103,6 +104,16 @@ func cmdEval(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		all = append(all, s)
+	}
+	if *withLLM {
+		ls, err := evalLLM(ctx, e, ix, qs)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return writeJSON(e.stdout, map[string]any{"retrieval": all, "llm": ls})
+		}
+		defer printLLMTable(e.stdout, ls, *verbose)
 	}
 	if *asJSON {
 		return writeJSON(e.stdout, all)
