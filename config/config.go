@@ -122,6 +122,9 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.EmbedModel != "" && c.OpenAIBaseURL == "" && c.OpenAIKey == "" {
 		errs = append(errs, fmt.Errorf("%s is set but neither %s nor %s is: say where the embedding server is", EnvEmbedModel, EnvOpenAIBaseURL, EnvOpenAIKey))
 	}
+	if c.ChatModel != "" && c.OpenAIBaseURL == "" && c.OpenAIKey == "" {
+		errs = append(errs, fmt.Errorf("%s is set but neither %s (for a local server such as Ollama) nor %s (for OpenAI) is: say where the chat model is", EnvChatModel, EnvOpenAIBaseURL, EnvOpenAIKey))
+	}
 	if c.OpenAIBaseURL != "" && c.ChatModel == "" && c.EmbedModel == "" {
 		// A server with no model to use is almost always a forgotten variable.
 		errs = append(errs, fmt.Errorf("%s is set but %s is not: name the chat model to use (e.g. gpt-4o-mini, llama3.1), or unset %s", EnvOpenAIBaseURL, EnvChatModel, EnvOpenAIBaseURL))
