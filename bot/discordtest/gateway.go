@@ -109,7 +109,12 @@ func (s *Server) handleOp(c *gwConn, f gwFrame) error {
 		}
 		return c.write(deadline, outFrame{Op: 11})
 	case 2: // identify
-		var id discordgo.Identify
+		// Only the fields we use: discordgo's own Identify does not round-trip
+		// (its presence fields fail to unmarshal).
+		var id struct {
+			Token   string           `json:"token"`
+			Intents discordgo.Intent `json:"intents"`
+		}
 		if err := json.Unmarshal(f.D, &id); err != nil || id.Token == "" {
 			_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(4004, "Authentication failed."), deadline)
 			return fmt.Errorf("discordtest: bad identify")
@@ -252,16 +257,14 @@ func (s *Server) Dispatch(ctx context.Context, eventType string, data any) error
 	}
 }
 
-// dispatchAsync sends an event in the background if a client is connected
-// now, for events the client did not ask for (echoes).
-func (s *Server) dispatchAsync(eventType string, data any) {
-	s.mu.Lock()
+// dispatchAsyncLocked sends an event in the background if a client is
+// connected now, for events the client did not ask for (echoes). s.mu is
+// held, so the send cannot happen inline.
+func (s *Server) dispatchAsyncLocked(eventType string, data any) {
 	if s.current == nil || s.ctx.Err() != nil {
-		s.mu.Unlock()
 		return
 	}
 	s.wg.Add(1)
-	s.mu.Unlock()
 	go func() {
 		defer s.wg.Done()
 		ctx, cancel := context.WithTimeout(s.ctx, 2*time.Second)

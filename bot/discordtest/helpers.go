@@ -175,6 +175,11 @@ func (s *Server) Session(t testing.TB, token string) *discordgo.Session {
 	dg.Client = &http.Client{Timeout: 10 * time.Second, Transport: rewriteTransport{base: base, next: tr}}
 	dg.Dialer = &websocket.Dialer{HandshakeTimeout: 5 * time.Second} // no proxy: the fake is on loopback
 	t.Cleanup(func() {
+		// discordgo's heartbeat goroutine can hit the socket Close just shut
+		// and start reconnecting; with the fake gone that loop never ends.
+		dg.Lock()
+		dg.ShouldReconnectOnError = false
+		dg.Unlock()
 		_ = dg.Close()
 		tr.CloseIdleConnections()
 	})

@@ -498,7 +498,7 @@ func (s *Server) deleteLocked(m *discordgo.Message) {
 			break
 		}
 	}
-	s.dispatchAsync("MESSAGE_DELETE", map[string]any{"id": m.ID, "channel_id": m.ChannelID, "guild_id": m.GuildID})
+	s.dispatchAsyncLocked("MESSAGE_DELETE", map[string]any{"id": m.ID, "channel_id": m.ChannelID, "guild_id": m.GuildID})
 }
 
 func (s *Server) channelMessagesLocked(req *Request, cid string) reply {

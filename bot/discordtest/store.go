@@ -223,7 +223,7 @@ func (s *Server) echoLocked(eventType string, m *discordgo.Message) {
 	if s.opts.NoEcho || m.Flags&discordgo.MessageFlagsEphemeral != 0 || s.deliverableLocked(m) != nil {
 		return
 	}
-	s.dispatchAsync(eventType, toWire(s.visibleLocked(m)))
+	s.dispatchAsyncLocked(eventType, toWire(s.visibleLocked(m)))
 }
 
 // DispatchInteraction sends i as INTERACTION_CREATE. It fills ID, Token,
