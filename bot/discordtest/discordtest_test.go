@@ -486,3 +486,30 @@ func TestCommandsAndUnknownRoutes(t *testing.T) {
 		t.Errorf("dispatch with no client connected: %v, want deadline exceeded", err)
 	}
 }
+
+func TestDMChannelAndTyping(t *testing.T) {
+	t.Parallel()
+	srv := discordtest.New(t, discordtest.Options{NoEcho: true})
+	dg := open(t, srv, nil)
+	if err := srv.DispatchMessage(ctx5(t), discordtest.DirectMessage("hi", "5", "dm5")); err != nil {
+		t.Fatal(err)
+	}
+	ch, err := dg.UserChannelCreate("5")
+	if err != nil || ch.ID != "dm5" || ch.Type != discordgo.ChannelTypeDM {
+		t.Fatalf("DM channel with the user who wrote = %+v, %v; want dm5", ch, err)
+	}
+	other, err := dg.UserChannelCreate("6")
+	if err != nil || other.ID == "dm5" || other.Recipients[0].ID != "6" {
+		t.Fatalf("DM channel with a new user = %+v, %v", other, err)
+	}
+	if err := dg.ChannelTyping("dm5"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dg.ChannelMessageSend(other.ID, "hello"); err != nil {
+		t.Fatal(err)
+	}
+	r, err := srv.WaitRequest(ctx5(t), func(r discordtest.Request) bool { return r.Path == "/channels/dm5/typing" })
+	if err != nil || r.Method != http.MethodPost || r.Status != http.StatusNoContent {
+		t.Errorf("typing request = %+v, %v", r, err)
+	}
+}

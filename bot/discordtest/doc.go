@@ -47,7 +47,7 @@
 //     empty non-nil slice to send no mentions.
 //   - REST routes other than interaction callbacks and webhooks need an
 //     Authorization header (401 otherwise). Unknown routes get 404
-//     {"message":"Unknown Route","code":0} and are recorded.
+//     {"message":"Unknown route","code":0} and are recorded.
 //
 // # API beyond the brief
 //

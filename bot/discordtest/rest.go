@@ -39,7 +39,7 @@ func fail(status, code int, msg string) reply {
 }
 
 // Discord's error answers for the cases the fake reproduces.
-func errUnknownRoute() reply { return fail(http.StatusNotFound, 0, "Unknown Route") }
+func errUnknownRoute() reply { return fail(http.StatusNotFound, 0, "Unknown route") }
 
 func errUnknownMessage() reply { return fail(http.StatusNotFound, 10008, "Unknown Message") }
 

@@ -314,10 +314,16 @@ func (s *Server) WaitRequest(ctx context.Context, match func(Request) bool) (Req
 }
 
 // FailNext makes the next request whose method matches (empty matches any)
-// and whose path (without /api/vN) starts with pathPrefix fail once with
+// and whose path starts with pathPrefix (e.g. "/channels/"; a leading
+// /api/vN is ignored) fail once with
 // status. A 429 carries retryAfter in its body and Retry-After header, as
 // Discord's do. Calls queue up.
 func (s *Server) FailNext(method, pathPrefix string, status int, retryAfter time.Duration) {
+	for _, v := range []string{"/api/v9", "/api/v10"} {
+		if rest, found := strings.CutPrefix(pathPrefix, v); found {
+			pathPrefix = rest
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = append(s.faults, fault{method: method, prefix: pathPrefix, status: status, retryAfter: retryAfter})

@@ -62,25 +62,32 @@ type interactionRec struct {
 	followups  map[string]bool
 }
 
-// registerChannelLocked remembers a channel's guild (empty guild: a DM).
-func (s *Server) registerChannelLocked(channelID, guildID string) {
+// registerChannelLocked remembers a channel's guild (empty guild: a DM
+// with peer, so that POST users/@me/channels for peer finds this channel).
+func (s *Server) registerChannelLocked(channelID, guildID string, peer *discordgo.User) {
 	if channelID == "" {
 		return
 	}
-	if _, ok := s.channels[channelID]; ok {
+	if ch, ok := s.channels[channelID]; ok {
+		if ch.Type == discordgo.ChannelTypeDM && len(ch.Recipients) == 0 && peer != nil && peer.ID != s.opts.BotUserID {
+			ch.Recipients = []*discordgo.User{peer}
+		}
 		return
 	}
 	ch := &discordgo.Channel{ID: channelID, GuildID: guildID, Type: discordgo.ChannelTypeGuildText, Name: "channel-" + channelID}
 	if guildID == "" {
 		ch.Type = discordgo.ChannelTypeDM
 		ch.Name = ""
+		if peer != nil && peer.ID != s.opts.BotUserID {
+			ch.Recipients = []*discordgo.User{peer}
+		}
 	}
 	s.channels[channelID] = ch
 }
 
 // storeLocked saves a copy of m, which must have an ID and ChannelID.
 func (s *Server) storeLocked(m *discordgo.Message) {
-	s.registerChannelLocked(m.ChannelID, m.GuildID)
+	s.registerChannelLocked(m.ChannelID, m.GuildID, m.Author)
 	if _, ok := s.messages[m.ID]; !ok {
 		s.order[m.ChannelID] = append(s.order[m.ChannelID], m.ID)
 	}
@@ -255,7 +262,7 @@ func (s *Server) DispatchInteraction(ctx context.Context, i *discordgo.Interacti
 		}
 		i.Data = d
 	}
-	s.registerChannelLocked(i.ChannelID, i.GuildID)
+	s.registerChannelLocked(i.ChannelID, i.GuildID, interactionUser(i))
 	if i.Message != nil {
 		if i.Message.ID == "" {
 			s.fillMessageLocked(i.Message)
