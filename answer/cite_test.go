@@ -280,3 +280,42 @@ func TestRemoveVersusFallback(t *testing.T) {
 		t.Errorf("removal policy: %d/%d inventions shown, %d/%d true claims kept", leaked, replies, keptTrue, replies)
 	}
 }
+
+// FuzzVerifyCitations: whatever a model writes, the checked text only
+// carries markers 1..n that have citations, and every quote is a sentence
+// of the passage it names.
+func FuzzVerifyCitations(f *testing.F) {
+	for _, s := range []string{"Witkoff met Putin for five hours [1][9].", "A [1, 2]. B.[3] [x] [", "- a [2]\n- b:\n\n[1]",
+		"[1]", "Russia controls 19.3% [2][2][2].", "\x00[\u00a01 ,2]"} {
+		f.Add(s)
+	}
+	hits := passageHits(
+		"Witkoff met Putin in Moscow for about five hours. The Kremlin said no compromise was reached.",
+		"Russia controls about 19.3% of Ukraine, independent assessments say.",
+	)
+	f.Fuzz(func(t *testing.T, reply string) {
+		c := verifyCitations(reply, hits)
+		if c.Dropped > c.Markers {
+			t.Fatalf("dropped %d of %d markers", c.Dropped, c.Markers)
+		}
+		for i, ci := range c.Citations {
+			if ci.N != i+1 {
+				t.Fatalf("citation %d numbered %d", i, ci.N)
+			}
+			ok := false
+			for _, h := range hits {
+				ok = ok || h.Passage.ID == ci.Passage && slices.Contains(h.Passage.Sentences, ci.Quote)
+			}
+			if !ok {
+				t.Fatalf("quote %q is not a sentence of %s", ci.Quote, ci.Passage)
+			}
+		}
+		for _, s := range ParseCitations(c.Text) {
+			for _, n := range s.Markers {
+				if n < 1 || n > len(c.Citations) {
+					t.Fatalf("marker [%d] with %d citations in %q", n, len(c.Citations), c.Text)
+				}
+			}
+		}
+	})
+}
