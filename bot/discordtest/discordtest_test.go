@@ -513,3 +513,55 @@ func TestDMChannelAndTyping(t *testing.T) {
 		t.Errorf("typing request = %+v, %v", r, err)
 	}
 }
+
+func TestFollowupWithFileAndEphemeral(t *testing.T) {
+	t.Parallel()
+	srv := discordtest.New(t)
+	dg := open(t, srv, nil)
+	i := discordtest.InDM(discordtest.SlashCommand("sources", nil, "8", "dm8"))
+	if err := srv.DispatchInteraction(ctx5(t), i); err != nil {
+		t.Fatal(err)
+	}
+	if err := dg.InteractionRespond(i, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
+		Data: &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral}}); err != nil {
+		t.Fatal(err)
+	}
+	if o := srv.Original(i.ID); o == nil || o.Flags&discordgo.MessageFlagsEphemeral == 0 || o.Flags&discordgo.MessageFlagsLoading == 0 {
+		t.Fatalf("deferred ephemeral original = %+v", o)
+	}
+	f, err := dg.FollowupMessageCreate(i, true, &discordgo.WebhookParams{Content: "page 2",
+		Files: []*discordgo.File{{Name: "sources.txt", ContentType: "text/plain", Reader: strings.NewReader("a\nb\n")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Attachments) != 1 || f.Attachments[0].Filename != "sources.txt" || f.Content != "page 2" {
+		t.Errorf("followup = %+v", f)
+	}
+	r, err := srv.WaitRequest(ctx5(t), func(r discordtest.Request) bool {
+		return r.Method == http.MethodPost && r.Path == "/webhooks/"+srv.AppID()+"/"+i.Token
+	})
+	if err != nil || r.Body["content"] != "page 2" || len(r.Files) != 1 || string(r.Files[0].Data) != "a\nb\n" {
+		t.Errorf("followup request = %+v, %v", r, err)
+	}
+	if err := dg.InteractionResponseDelete(i); err != nil {
+		t.Fatal(err)
+	}
+	if msgs := srv.Messages("dm8"); len(msgs) != 1 || msgs[0].ID != f.ID {
+		t.Errorf("after deleting the original, messages = %+v", msgs)
+	}
+}
+
+func TestMissingHeartbeatAcksMakeTheClientReconnect(t *testing.T) {
+	t.Parallel()
+	srv := discordtest.New(t, discordtest.Options{HeartbeatInterval: 50 * time.Millisecond})
+	open(t, srv, nil)
+	srv.SetHeartbeatAck(false)
+	// discordgo gives up after 5 intervals without an ACK, closes (1 s) and resumes.
+	if err := srv.WaitIdentifies(ctx5(t), 2); err != nil {
+		t.Fatal(err)
+	}
+	srv.SetHeartbeatAck(true)
+	if srv.Resumes() < 1 {
+		t.Errorf("resumes = %d", srv.Resumes())
+	}
+}

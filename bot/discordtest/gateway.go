@@ -257,18 +257,36 @@ func (s *Server) Dispatch(ctx context.Context, eventType string, data any) error
 	}
 }
 
-// dispatchAsyncLocked sends an event in the background if a client is
-// connected now, for events the client did not ask for (echoes). s.mu is
-// held, so the send cannot happen inline.
+// echoEvent is an event the fake sends on its own, such as an echo.
+type echoEvent struct {
+	eventType string
+	data      any
+}
+
+// dispatchAsyncLocked queues an event for the client if one is connected
+// now, for events it did not ask for (echoes). s.mu is held, so the send
+// cannot happen inline; one worker keeps them in order, as Discord does.
 func (s *Server) dispatchAsyncLocked(eventType string, data any) {
 	if s.current == nil || s.ctx.Err() != nil {
 		return
 	}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		ctx, cancel := context.WithTimeout(s.ctx, 2*time.Second)
-		defer cancel()
-		_ = s.Dispatch(ctx, eventType, data) // best effort, like Discord's own delivery
-	}()
+	select {
+	case s.async <- echoEvent{eventType: eventType, data: data}:
+	default: // queue full: drop, as a slow client would miss events
+	}
+}
+
+// asyncWorker sends queued events until the server closes.
+func (s *Server) asyncWorker() {
+	defer s.wg.Done()
+	for {
+		select {
+		case ev := <-s.async:
+			ctx, cancel := context.WithTimeout(s.ctx, 2*time.Second)
+			_ = s.Dispatch(ctx, ev.eventType, ev.data) // best effort, like Discord's own delivery
+			cancel()
+		case <-s.ctx.Done():
+			return
+		}
+	}
 }

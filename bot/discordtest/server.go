@@ -92,6 +92,7 @@ type Server struct {
 	ctx    context.Context // cancelled at cleanup; bounds background work
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	async  chan echoEvent // events the fake sends on its own, in order
 
 	mu         sync.Mutex
 	changed    chan struct{} // closed and replaced whenever state changes
@@ -158,9 +159,11 @@ func New(t testing.TB, opts ...Options) *Server {
 		interactions: map[string]*interactionRec{},
 		commands:     map[string][]*discordgo.ApplicationCommand{},
 		commandIDs:   map[string]string{},
+		async:        make(chan echoEvent, 1024),
 	}
 	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 5 * time.Second}
-	s.wg.Add(1)
+	s.wg.Add(2)
+	go s.asyncWorker()
 	go func() {
 		defer s.wg.Done()
 		_ = s.srv.Serve(ln) // returns ErrServerClosed at cleanup
