@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"time"
 )
 
 // Mode selects the retrievers a search uses; eval compares them.
@@ -33,6 +34,10 @@ type SearchOptions struct {
 	Mode      Mode // default Hybrid
 	PerDocCap int  // at most this many hits per article before others get a turn (default 2)
 	Exclude   map[string]bool
+	// KeepDuplicates turns off near-duplicate removal (see Dedup), for
+	// comparisons; by default a fact stated by two articles in
+	// near-identical words reaches the answer once.
+	KeepDuplicates bool
 }
 
 // Hit is one retrieved passage.
@@ -44,6 +49,8 @@ type Hit struct {
 	// Coverage is the IDF-weighted share of the query's terms that occur in
 	// the passage, 0..1: the basis of the weak-evidence signal.
 	Coverage float64
+	// Published is the article's publication date, zero when unknown.
+	Published time.Time
 }
 
 // Result is what Search returns.
@@ -87,7 +94,12 @@ func (ix *Index) Search(ctx context.Context, query string, o SearchOptions) (Res
 	if len(Words(query)) == 0 {
 		return Result{}, ErrEmptyQuery
 	}
+	recent := IsRecencyQuery(query)
 	terms := Analyze(query)
+	if recent {
+		// "latest" asks for order, not for a topic the text must contain.
+		terms = Analyze(StripRecency(query))
+	}
 	// Embed before taking the lock: a remote embedder may be slow.
 	var qv []float32
 	if o.Mode != KeywordOnly {
@@ -140,8 +152,22 @@ func (ix *Index) Search(ctx context.Context, query string, o SearchOptions) (Res
 	}
 	for i := range fused {
 		fused[i].Passage = ix.passages[fused[i].Passage.ID]
+		fused[i].Published = ix.docs[fused[i].Passage.DocID].Published
 	}
-	res.Hits = diversify(fused, o.K, o.PerDocCap)
+	if recent {
+		fused = preferRecent(fused, func(id string) time.Time { return ix.docs[id].Published })
+	}
+	if o.KeepDuplicates {
+		res.Hits = diversify(fused, o.K, o.PerDocCap)
+	} else {
+		// Dedup a few more than k, so passages that were all repetition
+		// leave room for others.
+		res.Hits = Dedup(diversify(fused, o.K+o.K/2+1, o.PerDocCap), func(id string) (Document, bool) {
+			d, ok := ix.docs[id]
+			return d, ok
+		})
+		res.Hits = res.Hits[:min(len(res.Hits), o.K)]
+	}
 	best := 0.0
 	for i := range res.Hits {
 		res.Hits[i].Coverage = coverage(res.Terms, Analyze(res.Hits[i].Passage.EmbedText()))

@@ -1,0 +1,276 @@
+package retrieval
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Near-duplicate detection. Articles that report the same event often share
+// sentences in near-identical words (the seeds 000 and 001 do: "about 20% of
+// Ukraine's territory" / "approximately one-fifth of Ukrainian territory").
+// An answer should state such a fact once, citing the best-sourced article,
+// while both articles stay in the index and in `sources`.
+//
+// Two sentences are near-duplicates when their sets of analysed terms
+// (stems, stop words removed) overlap strongly — Jaccard at least
+// dupJaccard, or one almost contained in the other (dupContainment) with
+// Jaccard at least dupJaccardContained — and they do not state different
+// figures. Thresholds were set on every cross-article sentence pair of the
+// seeds: the same-fact pairs score J 0.38–0.60 with containment 0.82–0.90;
+// the closest different-fact pair ("met in Miami" vs "set to meet in
+// Miami") scores J 0.30, containment 0.78.
+const (
+	dupJaccard          = 0.45
+	dupContainment      = 0.8
+	dupJaccardContained = 0.35
+	// dupMinTerms: shorter sentences ("We would support it.") share too
+	// few words to judge.
+	dupMinTerms = 4
+)
+
+// sentenceSig is what near-duplicate detection compares.
+type sentenceSig struct {
+	terms   map[string]bool
+	figures map[string]bool
+}
+
+func signature(s string) sentenceSig {
+	sig := sentenceSig{terms: map[string]bool{}, figures: map[string]bool{}}
+	for _, t := range Analyze(s) {
+		sig.terms[t] = true
+	}
+	for _, f := range normalizedFigures(s) {
+		sig.figures[f] = true
+	}
+	return sig
+}
+
+// NearDuplicate reports whether two sentences state the same thing in
+// near-identical words. Sentences with different figures are never
+// near-duplicates: "19.3%" against "20%" is a disagreement to show, while
+// "20%" and "one-fifth" are the same figure.
+func NearDuplicate(a, b string) bool { return similarSig(signature(a), signature(b)) }
+
+func similarSig(a, b sentenceSig) bool {
+	if len(a.terms) < dupMinTerms || len(b.terms) < dupMinTerms {
+		return false
+	}
+	if len(a.figures) > 0 && len(b.figures) > 0 && !intersects(a.figures, b.figures) {
+		return false
+	}
+	in := 0
+	for t := range a.terms {
+		if b.terms[t] {
+			in++
+		}
+	}
+	j := float64(in) / float64(len(a.terms)+len(b.terms)-in)
+	c := float64(in) / float64(min(len(a.terms), len(b.terms)))
+	return j >= dupJaccard || c >= dupContainment && j >= dupJaccardContained
+}
+
+func intersects(a, b map[string]bool) bool {
+	for k := range a {
+		if b[k] {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	reNumber   = regexp.MustCompile(`\d+(?:[.,]\d+)*`)
+	reFraction = regexp.MustCompile(`(?i)\b(?:one|a)[- ](half|third|quarter|fifth|sixth|tenth)\b|\btwo[- ]thirds\b|\bthree[- ]quarters\b`)
+)
+
+// fractionPercent maps fraction words to the percentage they stand for.
+func fractionPercent(w string) string {
+	switch strings.ToLower(strings.NewReplacer("-", " ", "a ", "one ").Replace(w)) {
+	case "one half":
+		return "50"
+	case "one third":
+		return "33"
+	case "one quarter":
+		return "25"
+	case "one fifth":
+		return "20"
+	case "one sixth":
+		return "17"
+	case "one tenth":
+		return "10"
+	case "two thirds":
+		return "67"
+	case "three quarters":
+		return "75"
+	}
+	return ""
+}
+
+// normalizedFigures lists a sentence's numbers, with fractions written as
+// percentages and thousands separators dropped, so equal figures compare
+// equal however they are written.
+func normalizedFigures(s string) []string {
+	var out []string
+	for _, m := range reFraction.FindAllString(s, -1) {
+		if p := fractionPercent(m); p != "" {
+			out = append(out, p)
+		}
+	}
+	for _, n := range reNumber.FindAllString(s, -1) {
+		n = strings.ReplaceAll(n, ",", "")
+		if strings.Contains(n, ".") {
+			n = strings.TrimRight(strings.TrimRight(n, "0"), ".")
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// sourceQuality ranks how well an article is sourced: a publication date,
+// a real headline and a named publisher each make its version of a shared
+// fact the better one to cite.
+func sourceQuality(d Document) int {
+	q := 0
+	if !d.Published.IsZero() {
+		q += 4
+	}
+	if !d.TitleDerived && d.Title != "" {
+		q += 2
+	}
+	if d.Site != "" {
+		q++
+	}
+	return q
+}
+
+// Dedup removes, from hits ranked best first, the sentences that repeat a
+// sentence of another article among the hits in near-identical words. Of
+// each such group the best-sourced article keeps the sentence (see
+// sourceQuality); between equals, the higher-ranked hit. A hit left with no
+// sentences is dropped. Sentences repeated within one article (passages
+// overlap) are left alone. Passages are copied, never changed in place.
+// docs gives each passage's article; a missing one counts as unsourced.
+func Dedup(hits []Hit, docs func(id string) (Document, bool)) []Hit {
+	type node struct {
+		hit, sent, quality int
+		doc                string
+		sig                sentenceSig
+	}
+	var nodes []node
+	for i, h := range hits {
+		q := 0
+		if d, ok := docs(h.Passage.DocID); ok {
+			q = sourceQuality(d)
+		}
+		for k, s := range h.Passage.Sentences {
+			nodes = append(nodes, node{hit: i, sent: k, quality: q, doc: h.Passage.DocID, sig: signature(s)})
+		}
+	}
+	order := make([]int, len(nodes))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		na, nb := nodes[order[a]], nodes[order[b]]
+		if na.quality != nb.quality {
+			return na.quality > nb.quality
+		}
+		return na.hit < nb.hit
+	})
+	drop := map[[2]int]bool{}
+	var kept []node
+	for _, i := range order {
+		n := nodes[i]
+		dup := false
+		for _, k := range kept {
+			if k.doc != n.doc && similarSig(k.sig, n.sig) {
+				dup = true
+				break
+			}
+		}
+		if dup {
+			drop[[2]int{n.hit, n.sent}] = true
+		} else {
+			kept = append(kept, n)
+		}
+	}
+	if len(drop) == 0 {
+		return hits
+	}
+	out := make([]Hit, 0, len(hits))
+	for i, h := range hits {
+		var ss []string
+		for k, s := range h.Passage.Sentences {
+			if !drop[[2]int{i, k}] {
+				ss = append(ss, s)
+			}
+		}
+		if len(ss) == 0 {
+			continue
+		}
+		if len(ss) < len(h.Passage.Sentences) {
+			h.Passage.Sentences = ss // a new slice: the index's passage is untouched
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+// reRecency marks a question about the newest developments.
+var reRecency = regexp.MustCompile(`(?i)\b(latest|newest|most recent|most recently|recent|recently|current(ly)? status|up to date|up-to-date)\b`)
+
+// IsRecencyQuery reports whether a question asks for the newest news
+// ("What is the latest on the talks?").
+func IsRecencyQuery(q string) bool { return reRecency.MatchString(q) }
+
+// StripRecency removes the recency words from a question, so that "latest"
+// does not count as a topic the articles must contain.
+func StripRecency(q string) string {
+	return strings.Join(strings.Fields(reRecency.ReplaceAllString(q, " ")), " ")
+}
+
+// preferRecent adds a third ranking to the fused scores for recency
+// questions: dated articles, newest first, by reciprocal rank like the
+// others. Undated articles get nothing, so a dated article on the topic
+// overtakes them while a dated article off the topic (not among the hits)
+// still cannot appear. Hits are re-sorted by score.
+func preferRecent(hits []Hit, published func(docID string) time.Time) []Hit {
+	type dated struct {
+		doc string
+		t   time.Time
+	}
+	var docs []dated
+	seen := map[string]bool{}
+	for _, h := range hits {
+		id := h.Passage.DocID
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		if t := published(id); !t.IsZero() {
+			docs = append(docs, dated{id, t})
+		}
+	}
+	if len(docs) == 0 {
+		return hits
+	}
+	sort.SliceStable(docs, func(i, j int) bool { return docs[i].t.After(docs[j].t) })
+	rank := map[string]int{}
+	for i, d := range docs {
+		rank[d.doc] = i + 1
+	}
+	for i := range hits {
+		if r := rank[hits[i].Passage.DocID]; r > 0 {
+			hits[i].Score += 1 / float64(RRFK+r)
+		}
+	}
+	sort.SliceStable(hits, func(i, j int) bool {
+		if hits[i].Score != hits[j].Score {
+			return hits[i].Score > hits[j].Score
+		}
+		return hits[i].Passage.ID < hits[j].Passage.ID
+	})
+	return hits
+}
