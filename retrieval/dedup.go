@@ -219,58 +219,81 @@ func Dedup(hits []Hit, docs func(id string) (Document, bool)) []Hit {
 }
 
 // reRecency marks a question about the newest developments.
-var reRecency = regexp.MustCompile(`(?i)\b(latest|newest|most recent|most recently|recent|recently|current(ly)? status|up to date|up-to-date)\b`)
+var reRecency = regexp.MustCompile(`(?i)\b(latest|newest|most recent|most recently|recent|recently|up to date|up-to-date)\b`)
+
+// reRecencyFiller are the words that phrase a recency question without
+// naming its topic ("the latest news", "recent developments").
+var reRecencyFiller = regexp.MustCompile(`(?i)\b(latest|newest|most|recent|recently|up[- ]to[- ]date|news|updates?|developments?|happen(s|ed|ing)?)\b`)
 
 // IsRecencyQuery reports whether a question asks for the newest news
 // ("What is the latest on the talks?").
 func IsRecencyQuery(q string) bool { return reRecency.MatchString(q) }
 
-// StripRecency removes the recency words from a question, so that "latest"
-// does not count as a topic the articles must contain.
+// StripRecency removes the words that make a question about recency, so
+// that "latest" or "developments" do not count as a topic the articles
+// must contain.
 func StripRecency(q string) string {
-	return strings.Join(strings.Fields(reRecency.ReplaceAllString(q, " ")), " ")
+	return strings.Join(strings.Fields(reRecencyFiller.ReplaceAllString(q, " ")), " ")
 }
 
-// preferRecent adds a third ranking to the fused scores for recency
-// questions: dated articles, newest first, by reciprocal rank like the
-// others. Undated articles get nothing, so a dated article on the topic
-// overtakes them while a dated article off the topic (not among the hits)
-// still cannot appear. Hits are re-sorted by score.
-func preferRecent(hits []Hit, published func(docID string) time.Time) []Hit {
-	type dated struct {
-		doc string
-		t   time.Time
+// preferRecent orders hits for a recency question: among the hits on the
+// topic, dated articles come first, newest first; everything else follows
+// in fused order. "On the topic" is relative — at least half the coverage
+// of the question's topic terms that the best hit has — because a new
+// article reports a new turn in other words than the old ones ("prisoner
+// exchange", not "peace plan"), yet an article off the topic must never
+// rise because it is new. Only the first 50 hits are considered. The
+// reordered hits' scores encode the new order (see below), so they are no
+// longer RRF sums.
+func preferRecent(hits []Hit, terms []Term, published func(docID string) time.Time) []Hit {
+	n := min(len(hits), 50)
+	type key struct {
+		onTopic bool
+		t       time.Time
 	}
-	var docs []dated
-	seen := map[string]bool{}
-	for _, h := range hits {
-		id := h.Passage.DocID
-		if seen[id] {
-			continue
-		}
-		seen[id] = true
-		if t := published(id); !t.IsZero() {
-			docs = append(docs, dated{id, t})
+	keys := make([]key, n)
+	covs := make([]float64, n)
+	best := 0.0
+	for i := range hits[:n] {
+		covs[i] = coverage(terms, Analyze(hits[i].Passage.EmbedText()))
+		best = max(best, covs[i])
+	}
+	any := false
+	for i := range hits[:n] {
+		if t := published(hits[i].Passage.DocID); !t.IsZero() && covs[i] > 0 && covs[i] >= best/2 {
+			keys[i] = key{true, t}
+			any = true
 		}
 	}
-	if len(docs) == 0 {
+	if !any {
 		return hits
 	}
-	sort.SliceStable(docs, func(i, j int) bool { return docs[i].t.After(docs[j].t) })
-	rank := map[string]int{}
-	for i, d := range docs {
-		rank[d.doc] = i + 1
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
 	}
-	for i := range hits {
-		if r := rank[hits[i].Passage.DocID]; r > 0 {
-			hits[i].Score += 1 / float64(RRFK+r)
+	sort.SliceStable(idx, func(a, b int) bool {
+		ka, kb := keys[idx[a]], keys[idx[b]]
+		if ka.onTopic != kb.onTopic {
+			return ka.onTopic
 		}
-	}
-	sort.SliceStable(hits, func(i, j int) bool {
-		if hits[i].Score != hits[j].Score {
-			return hits[i].Score > hits[j].Score
-		}
-		return hits[i].Passage.ID < hits[j].Passage.ID
+		return ka.onTopic && ka.t.After(kb.t)
 	})
-	return hits
+	out := make([]Hit, 0, len(hits))
+	block := 0
+	for _, i := range idx {
+		if keys[i].onTopic {
+			block++
+		}
+	}
+	for k, i := range idx {
+		h := hits[i]
+		if keys[i].onTopic {
+			// Above any RRF sum (at most 2/61), in recency order, so the
+			// later re-sorts by score keep it.
+			h.Score = 1 + float64(block-k)
+		}
+		out = append(out, h)
+	}
+	return append(out, hits[n:]...)
 }

@@ -17,7 +17,8 @@ import (
 // asides and share widgets by their markup), then passed through Clean for
 // the chrome that survives (cookie notices, "Share this" labels). Metadata
 // comes only from machine-readable places: <meta> tags, JSON-LD, <link
-// rel=canonical> and <title>; nothing is guessed from the body text.
+// rel=canonical>, <title> and the page's <h1>; nothing is guessed from the
+// body text.
 func ParseHTML(id string, raw []byte) (Document, error) {
 	if err := CheckText(raw); err != nil {
 		return Document{}, fmt.Errorf("%s: %w", id, err)
@@ -75,7 +76,7 @@ type pageMeta struct {
 // sharing and are rarely stale.
 func htmlMeta(root *html.Node) pageMeta {
 	var m pageMeta
-	var docTitle, canonical, published string
+	var docTitle, h1, canonical, published string
 	var ld []ldArticle
 	var walk func(n *html.Node)
 	walk = func(n *html.Node) {
@@ -111,6 +112,10 @@ func htmlMeta(root *html.Node) pageMeta {
 				if n.FirstChild != nil && docTitle == "" {
 					docTitle = oneLineText(n.FirstChild.Data)
 				}
+			case "h1":
+				if h1 == "" {
+					h1 = oneLineText(textOf(n))
+				}
 			case "script":
 				if strings.EqualFold(strings.TrimSpace(attr(n, "type")), "application/ld+json") && n.FirstChild != nil {
 					ld = append(ld, parseJSONLD(n.FirstChild.Data)...)
@@ -131,6 +136,8 @@ func htmlMeta(root *html.Node) pageMeta {
 		setOnce(&m.url, a.URL)
 	}
 	setOnce(&m.title, docTitle)
+	// The page's own headline element, when nothing names it in metadata.
+	setOnce(&m.title, h1)
 	if t, ok := parseDate(published); ok {
 		m.published = t
 	}
@@ -307,6 +314,18 @@ var blockElements = map[string]bool{
 	"p": true, "div": true, "section": true, "article": true, "main": true, "header": true, "h1": true, "h2": true,
 	"h3": true, "h4": true, "h5": true, "h6": true, "li": true, "ul": true, "ol": true, "blockquote": true,
 	"pre": true, "table": true, "tr": true, "td": true, "th": true, "dl": true, "dt": true, "dd": true, "hr": true,
+}
+
+// textOf is the text content of a node.
+func textOf(n *html.Node) string {
+	if n.Type == html.TextNode {
+		return n.Data
+	}
+	var b strings.Builder
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		b.WriteString(textOf(c))
+	}
+	return b.String()
 }
 
 func attr(n *html.Node, key string) string {

@@ -104,6 +104,13 @@ func Open(ctx context.Context, o Options) (*Index, error) {
 		if _, err := ix.add(ctx, m.Documents, true); err != nil {
 			return nil, fmt.Errorf("loading stored documents: %w", err)
 		}
+		// Re-embedded for a new embedder: record it, or other processes
+		// (and the next start) would trust vectors of the wrong model.
+		if m.Embedder != ix.emb.Name() {
+			if err := ix.saveManifest(); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return ix, nil
 }

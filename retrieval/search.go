@@ -155,7 +155,7 @@ func (ix *Index) Search(ctx context.Context, query string, o SearchOptions) (Res
 		fused[i].Published = ix.docs[fused[i].Passage.DocID].Published
 	}
 	if recent {
-		fused = preferRecent(fused, func(id string) time.Time { return ix.docs[id].Published })
+		fused = preferRecent(fused, res.Terms, func(id string) time.Time { return ix.docs[id].Published })
 	}
 	if o.KeepDuplicates {
 		res.Hits = diversify(fused, o.K, o.PerDocCap)
