@@ -106,15 +106,22 @@ func Extract(question string, ev retrieval.Result) Answer {
 	if disagree {
 		b.WriteString("The articles give different figures:\n")
 	}
+	dated := map[string]bool{}
 	for i, c := range chosen {
 		n := i + 1
 		a.Citations = append(a.Citations, Citation{N: n, Doc: c.hit.Passage.DocID, Title: c.hit.Passage.Title,
 			Quote: c.sentence, Passage: c.hit.Passage.ID})
+		// A dated article's claim holds as of its date; say so once per article.
+		asOf := ""
+		if !c.hit.Published.IsZero() && !dated[c.hit.Passage.DocID] {
+			dated[c.hit.Passage.DocID] = true
+			asOf = " (as of " + c.hit.Published.Format("2 Jan 2006") + ")"
+		}
 		switch {
 		case len(chosen) > 1:
-			fmt.Fprintf(&b, "- %s [%d]\n", c.sentence, n)
+			fmt.Fprintf(&b, "- %s [%d]%s\n", c.sentence, n, asOf)
 		default:
-			fmt.Fprintf(&b, "%s [%d]", c.sentence, n)
+			fmt.Fprintf(&b, "%s [%d]%s", c.sentence, n, asOf)
 		}
 	}
 	a.Text = strings.TrimRight(b.String(), "\n")

@@ -34,7 +34,7 @@ func cmdSources(ctx context.Context, e *env, args []string) error {
 		return writeJSON(e.stdout, srcs)
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tPUBLISHED\tWORDS\tPASSAGES\tTITLE")
+	fmt.Fprintln(tw, "ID\tPUBLISHED\tSITE\tWORDS\tPASSAGES\tTITLE")
 	for _, s := range srcs {
 		pub := "-"
 		if !s.Published.IsZero() {
@@ -44,7 +44,11 @@ func cmdSources(ctx context.Context, e *env, args []string) error {
 		if s.TitleDerived {
 			title += " (title derived)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\n", s.ID, pub, s.Words, s.Passages, title)
+		site := oneLine(s.Site)
+		if site == "" {
+			site = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\n", s.ID, pub, site, s.Words, s.Passages, title)
 	}
 	return tw.Flush()
 }
