@@ -2,6 +2,7 @@ package retrieval
 
 import (
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -32,15 +33,14 @@ const (
 
 // sentenceSig is what near-duplicate detection compares.
 type sentenceSig struct {
-	terms   map[string]bool
+	terms   []string // distinct, sorted: intersections are a merge
 	figures map[string]bool
 }
 
 func signature(s string) sentenceSig {
-	sig := sentenceSig{terms: map[string]bool{}, figures: map[string]bool{}}
-	for _, t := range Analyze(s) {
-		sig.terms[t] = true
-	}
+	sig := sentenceSig{terms: Analyze(s), figures: map[string]bool{}}
+	sort.Strings(sig.terms)
+	sig.terms = slices.Compact(sig.terms)
 	for _, f := range normalizedFigures(s) {
 		sig.figures[f] = true
 	}
@@ -54,20 +54,29 @@ func signature(s string) sentenceSig {
 func NearDuplicate(a, b string) bool { return similarSig(signature(a), signature(b)) }
 
 func similarSig(a, b sentenceSig) bool {
-	if len(a.terms) < dupMinTerms || len(b.terms) < dupMinTerms {
+	na, nb := len(a.terms), len(b.terms)
+	// Jaccard is at most the size ratio: skip pairs that cannot qualify.
+	if na < dupMinTerms || nb < dupMinTerms || float64(min(na, nb)) < dupJaccardContained*float64(max(na, nb)) {
 		return false
 	}
 	if len(a.figures) > 0 && len(b.figures) > 0 && !intersects(a.figures, b.figures) {
 		return false
 	}
 	in := 0
-	for t := range a.terms {
-		if b.terms[t] {
+	for i, k := 0, 0; i < na && k < nb; {
+		switch {
+		case a.terms[i] == b.terms[k]:
 			in++
+			i++
+			k++
+		case a.terms[i] < b.terms[k]:
+			i++
+		default:
+			k++
 		}
 	}
-	j := float64(in) / float64(len(a.terms)+len(b.terms)-in)
-	c := float64(in) / float64(min(len(a.terms), len(b.terms)))
+	j := float64(in) / float64(na+nb-in)
+	c := float64(in) / float64(min(na, nb))
 	return j >= dupJaccard || c >= dupContainment && j >= dupJaccardContained
 }
 
@@ -153,6 +162,21 @@ func sourceQuality(d Document) int {
 // overlap) are left alone. Passages are copied, never changed in place.
 // docs gives each passage's article; a missing one counts as unsourced.
 func Dedup(hits []Hit, docs func(id string) (Document, bool)) []Hit {
+	return dedup(hits, docs, signature)
+}
+
+// cachedSignature is signature, remembered per sentence: searches meet the
+// same sentences again and again, and stemming them is most of Dedup's cost.
+func (ix *Index) cachedSignature(s string) sentenceSig {
+	if v, ok := ix.sigs.Load(s); ok {
+		return v.(sentenceSig)
+	}
+	sig := signature(s)
+	ix.sigs.Store(s, sig)
+	return sig
+}
+
+func dedup(hits []Hit, docs func(id string) (Document, bool), signature func(string) sentenceSig) []Hit {
 	type node struct {
 		hit, sent, quality int
 		doc                string

@@ -34,6 +34,8 @@ type Index struct {
 	passages map[string]Passage
 	byDoc    map[string][]string
 	kw       *bm25
+
+	sigs sync.Map // sentence → sentenceSig: near-duplicate signatures, computed once (dedup.go)
 }
 
 // Options configure an Index.

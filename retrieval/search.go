@@ -162,10 +162,10 @@ func (ix *Index) Search(ctx context.Context, query string, o SearchOptions) (Res
 	} else {
 		// Dedup a few more than k, so passages that were all repetition
 		// leave room for others.
-		res.Hits = Dedup(diversify(fused, o.K+o.K/2+1, o.PerDocCap), func(id string) (Document, bool) {
+		res.Hits = dedup(diversify(fused, o.K+o.K/2+1, o.PerDocCap), func(id string) (Document, bool) {
 			d, ok := ix.docs[id]
 			return d, ok
-		})
+		}, ix.cachedSignature)
 		res.Hits = res.Hits[:min(len(res.Hits), o.K)]
 	}
 	best := 0.0
