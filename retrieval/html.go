@@ -57,6 +57,11 @@ func ParseHTML(id string, raw []byte) (Document, error) {
 	if title != "" {
 		d.Title, d.TitleDerived = trimSiteSuffix(title, d.Site), false
 	}
+	if d.Title == "" {
+		// Nothing title-like at all (the text is only symbols): the ID
+		// still names the article in sources and citations.
+		d.Title, d.TitleDerived = id, true
+	}
 	if d.Published.IsZero() {
 		if t, err := art.PublishedTime(); err == nil {
 			d.Published = t

@@ -140,3 +140,29 @@ func TestParseHTMLRejectsBadInput(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseHTML: any input parses or fails with an error, and every
+// passage sentence of a parsed article is exact text of its body.
+func FuzzParseHTML(f *testing.F) {
+	if raw, err := os.ReadFile(filepath.Join("testdata", "ingest", "geneva-working-groups.html")); err == nil {
+		f.Add(string(raw))
+	}
+	f.Add(`<html><head><script type="application/ld+json">[{"@graph":[{"@type":"NewsArticle","publisher":[1]}]}]</script></head><body><p>x</p></body></html>`)
+	f.Add("<article><ul><li>a<li>b</ul><p>c<br>d</p>")
+	f.Fuzz(func(t *testing.T, src string) {
+		d, err := ParseHTML("f", []byte(src))
+		if err != nil {
+			return
+		}
+		if strings.TrimSpace(d.Text) == "" || d.Title == "" {
+			t.Fatalf("parsed with empty text or title: %+v", d)
+		}
+		for _, p := range Chunk(d, DefaultChunkOptions()) {
+			for _, s := range p.Sentences {
+				if !strings.Contains(d.Text, s) {
+					t.Fatalf("sentence %q not in body", s)
+				}
+			}
+		}
+	})
+}

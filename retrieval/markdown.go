@@ -33,6 +33,11 @@ func ParseMarkdown(id string, raw []byte) (Document, error) {
 	if title != "" {
 		d.Title, d.TitleDerived = title, false
 	}
+	if d.Title == "" {
+		// Nothing title-like at all (the text is only symbols): the ID
+		// still names the article in sources and citations.
+		d.Title, d.TitleDerived = id, true
+	}
 	if t, ok := parseDate(first(fm, "date", "published", "published_at", "publishdate", "pubdate", "date_published")); ok {
 		d.Published = t
 	}

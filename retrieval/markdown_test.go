@@ -119,3 +119,29 @@ func TestParseMarkdownRejectsBadInput(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseMarkdown: any input parses or fails with an error, and every
+// passage sentence of a parsed article is exact text of its body.
+func FuzzParseMarkdown(f *testing.F) {
+	if raw, err := os.ReadFile(filepath.Join("testdata", "ingest", "istanbul-prisoner-exchange.md")); err == nil {
+		f.Add(string(raw))
+	}
+	f.Add("---\ntitle: x\n---\n# H\n\n*a* [b](c) `d` ![e](f)\n- g\n> h\n```\ni\n")
+	f.Add("Title\n===\n\n<!-- x")
+	f.Fuzz(func(t *testing.T, src string) {
+		d, err := ParseMarkdown("f", []byte(src))
+		if err != nil {
+			return
+		}
+		if strings.TrimSpace(d.Text) == "" || d.Title == "" {
+			t.Fatalf("parsed with empty text or title: %+v", d)
+		}
+		for _, p := range Chunk(d, DefaultChunkOptions()) {
+			for _, s := range p.Sentences {
+				if !strings.Contains(d.Text, s) {
+					t.Fatalf("sentence %q not in body", s)
+				}
+			}
+		}
+	})
+}
