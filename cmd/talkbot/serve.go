@@ -1,8 +1,87 @@
 package main
 
-import "context"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
 
-// cmdServe is replaced by the work on its issue.
+	"github.com/talkbot/talkbot/answer"
+	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/config"
+)
+
+// cmdServe runs the Discord bot until the context ends (SIGINT/SIGTERM in
+// main), then shuts it down gracefully.
 func cmdServe(ctx context.Context, e *env, args []string) error {
-	return usagef("serve is not available in this build yet")
+	fs := e.flagSet("serve", "serve")
+	pos, err := parseFlags(fs, args)
+	if errors.Is(err, errHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("serve takes no arguments; configure it with environment variables (see README.md)")
+	}
+	cfg, err := e.config()
+	if err != nil {
+		return err
+	}
+	if cfg.DiscordToken == "" {
+		return usagef("%s is not set: get a bot token in the Discord Developer Portal "+
+			"(https://discord.com/developers/applications → your application → Bot → Reset Token) and export %s=<token>",
+			config.EnvDiscordToken, config.EnvDiscordToken)
+	}
+	st, err := e.openStack(ctx, cfg, stackOptions{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	o := newOps()
+	b, err := bot.New(st.engine, st.index, bot.Options{
+		Token: cfg.DiscordToken, APIURL: cfg.DiscordAPIURL, GuildID: cfg.DiscordGuildID,
+		AllowedChannels: cfg.AllowedChannels, UserRateLimit: cfg.UserRateLimit, RateWindow: cfg.RateWindow,
+		MaxConcurrent: cfg.MaxConcurrent, MaxQueue: queueSize(cfg.MaxQueue),
+		Logger: st.log, Observer: opsObserver{o},
+		OnConnected: func(id string) {
+			fmt.Fprintf(e.stderr, "talkbot: connected to Discord as user %s with %d articles; Ctrl-C stops\n", id, len(st.index.Sources()))
+		},
+	})
+	if err != nil {
+		return err
+	}
+	if cfg.HTTPAddr != "" {
+		o.readyWhen("discord", b.Ready)
+		if _, err := o.serve(ctx, cfg.HTTPAddr, st.log); err != nil {
+			return err
+		}
+	}
+	if err := b.Run(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stderr, "talkbot: stopped")
+	return nil
 }
+
+// queueSize maps TALKBOT_MAX_QUEUE (0 = no queue) onto bot.Options (0 =
+// default, negative = none).
+func queueSize(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
+}
+
+// opsObserver feeds the bot's events into the Prometheus metrics.
+type opsObserver struct{ o *ops }
+
+func (a opsObserver) Answered(surface string, ans answer.Answer, err error, took time.Duration) {
+	a.o.observe(surface, ans, err, took)
+}
+
+func (a opsObserver) Refused(surface, _ string) { a.o.rateLimited(surface) }
+
+func (a opsObserver) Feedback(vote string) { a.o.vote(vote) }
