@@ -238,6 +238,9 @@ func (b *Bot) Run(ctx context.Context) error {
 	b.log.Info("connected to Discord", "bot_user", b.botID.Load(), "application", b.appID.Load())
 	if err := b.registerCommands(ctx); err != nil {
 		b.closeGateway()
+		if ctx.Err() != nil {
+			return nil // stopped while starting: a shutdown, not a failure
+		}
 		return err
 	}
 	if b.opts.OnConnected != nil {

@@ -184,7 +184,7 @@ func (b *Bot) sourcesPage(p int) (*discordgo.MessageEmbed, []discordgo.MessageCo
 	if len(srcs) == 0 {
 		sb.WriteString("No articles are loaded.")
 	}
-	e := &discordgo.MessageEmbed{Title: fmt.Sprintf("Articles (%d)", len(srcs)), Description: truncate(sb.String(), maxDescription-slack),
+	e := &discordgo.MessageEmbed{Title: fmt.Sprintf("Articles (%d)", len(srcs)), Description: truncate(strings.TrimSpace(sb.String()), maxDescription-slack),
 		Color: answerColor, Footer: &discordgo.MessageEmbedFooter{Text: fmt.Sprintf("Page %d of %d · /source id: shows one", p+1, pages)}}
 	if pages == 1 {
 		return e, []discordgo.MessageComponent{}
