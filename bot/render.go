@@ -236,8 +236,10 @@ func lastSentenceEnd(s string) int {
 		j := i
 		// Keep a citation marker with the sentence it ends: "… talks. [2] Next".
 		prev := strings.TrimRight(s[:j], " ")
-		if k := strings.LastIndexByte(prev, '['); k >= 0 && strings.HasSuffix(prev, "]") && isDigits(prev[k+1:len(prev)-1]) {
-			prev = strings.TrimRight(prev[:k], " ")
+		if strings.HasSuffix(prev, "]") {
+			if k := strings.LastIndexByte(prev, '['); k >= 0 && isDigits(prev[k+1:len(prev)-1]) {
+				prev = strings.TrimRight(prev[:k], " ")
+			}
 		}
 		prev = strings.TrimRight(prev, "\"'”’)")
 		if prev != "" && strings.ContainsRune(".!?", rune(prev[len(prev)-1])) {
@@ -283,10 +285,10 @@ func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 // must not become formatting, masked links, headings or mention syntax.
 const markdownChars = "\\*_~`|>[]<#"
 
-// needsEscape reports whether r at this position would be markdown; '#' is
-// only a heading at the start of a line.
+// needsEscape reports whether r at this position would be markdown; '#'
+// (heading) and '>' (quote) only are at the start of a line.
 func needsEscape(r rune, lineStart bool) bool {
-	if r == '#' {
+	if r == '#' || r == '>' {
 		return lineStart
 	}
 	return strings.ContainsRune(markdownChars, r)
