@@ -51,12 +51,17 @@ type question struct {
 }
 
 // admit applies the rate limit and the queue bound; on refusal it returns
-// the notice to show.
+// the notice to show, or "" when the user was already told (message
+// surfaces reply publicly, so a user mentioning the bot again and again
+// gets one notice per wait, not one per message).
 func (b *Bot) admit(surface, user string) (bool, string) {
 	ok, wait := b.limiter.allow(user, time.Now())
 	if !ok {
 		b.counters.rateLimited.Add(1)
 		b.refused(surface, RefusedRateLimited)
+		if surface != SurfaceSlash && !b.limiter.firstNotice(user) {
+			return false, ""
+		}
 		return false, rateLimitText(wait)
 	}
 	ok, closed := b.gate.admit()
@@ -373,7 +378,9 @@ func (b *Bot) onMessage(_ *discordgo.Session, mc *discordgo.MessageCreate) {
 			return
 		}
 		if ok, notice := b.admit(surface, m.Author.ID); !ok {
-			b.reply(m, notice)
+			if notice != "" {
+				b.reply(m, notice)
+			}
 			return
 		}
 		// Typing shows at once and lasts ~10 s; keep it up while answering.

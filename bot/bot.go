@@ -197,6 +197,10 @@ func New(ans Answerer, lib Library, o Options) (*Bot, error) {
 	b.work, b.cancelWork = context.WithCancel(context.Background())
 
 	s := b.s
+	if s.LogLevel > discordgo.LogWarning {
+		// Debug logging would print the IDENTIFY packet with the token.
+		s.LogLevel = discordgo.LogWarning
+	}
 	// Intents without the privileged Message Content: mentions and DMs
 	// still carry their text.
 	s.Identify.Intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMessages | discordgo.IntentsDirectMessages

@@ -342,7 +342,7 @@ func TestReplyChainFollowUpUsesHistory(t *testing.T) {
 	t.Parallel()
 	eng, ix := engine(t)
 	rec := &recorder{next: eng}
-	h := start(t, rec, ix, bot.Options{})
+	h := start(t, rec, ix, bot.Options{UserRateLimit: 100})
 	me := h.srv.BotUserID()
 
 	// Start with /ask; the follow-ups reply to the bot's answers.
@@ -396,7 +396,7 @@ func TestReplyChainFollowUpUsesHistory(t *testing.T) {
 		m := h.message(discordtest.Reply(last, fmt.Sprintf("<@%s> more about the talks %d?", me, k), userA))
 		eventually(t, "answer in the long chain", func() bool {
 			for _, x := range h.srv.Messages(chanA) {
-				if x.MessageReference != nil && x.MessageReference.MessageID == m.ID {
+				if x.MessageReference != nil && x.MessageReference.MessageID == m.ID && len(x.Components) > 0 {
 					last = x
 					return true
 				}
@@ -405,6 +405,9 @@ func TestReplyChainFollowUpUsesHistory(t *testing.T) {
 		})
 	}
 	reqs = rec.requests()
+	if len(reqs) != 9 {
+		t.Errorf("answerer got %d questions, want 9", len(reqs))
+	}
 	if n := len(reqs[len(reqs)-1].History); n < 2 || n > 3 {
 		t.Errorf("deep chain gave %d turns of history, want 2–3 (5 hops)", n)
 	}
@@ -597,13 +600,25 @@ func TestRateLimitedUserGetsEphemeralNotice(t *testing.T) {
 	if !strings.Contains(str(r.Body, "content"), "try again in") {
 		t.Errorf("mention over the limit answered %v", r.Body)
 	}
+	// Asking again is refused without a second public notice (no spam);
+	// slash commands still get their private one.
+	h.message(discordtest.GuildMessage("<@"+h.srv.BotUserID()+"> "+witkoff, userA, chanB))
+	again := h.ask(userA, chanA, witkoff, false)
+	if p := payload(h.mustWait("second slash notice", callback(again))); !strings.Contains(str(p, "content"), "try again in") {
+		t.Errorf("second slash refusal answered %v", p)
+	}
 	other := h.ask(userB, chanA, witkoff, false)
 	h.mustWait("other user's answer", finalEdit(other))
+	eventually(t, "refusals", func() bool { _, r, _ := obs.snapshot(); return len(r) == 4 })
 	_, refused, _ := obs.snapshot()
-	if !slices.Equal(refused, []string{"slash/rate_limited", "mention/rate_limited"}) {
+	sort.Strings(refused)
+	if !slices.Equal(refused, []string{"mention/rate_limited", "mention/rate_limited", "slash/rate_limited", "slash/rate_limited"}) {
 		t.Errorf("observer refusals = %v", refused)
 	}
-	if st := h.bot.Stats(); st.RateLimited != 2 || st.Answered != 3 {
+	if n := len(h.srv.Messages(chanB)); n != 1 {
+		t.Errorf("%d notices in the channel, want 1", n)
+	}
+	if st := h.bot.Stats(); st.RateLimited != 4 || st.Answered != 3 {
 		t.Errorf("stats = %+v", st)
 	}
 }

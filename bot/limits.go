@@ -11,13 +11,14 @@ type rateLimiter struct {
 	n      int
 	window time.Duration
 
-	mu    sync.Mutex
-	users map[string][]time.Time // recent question times, oldest first
-	calls int
+	mu       sync.Mutex
+	users    map[string][]time.Time // recent question times, oldest first
+	notified map[string]bool        // told "try again" since their last allowed question
+	calls    int
 }
 
 func newRateLimiter(n int, window time.Duration) *rateLimiter {
-	return &rateLimiter{n: n, window: window, users: map[string][]time.Time{}}
+	return &rateLimiter{n: n, window: window, users: map[string][]time.Time{}, notified: map[string]bool{}}
 }
 
 // allow records a question by user at now, or says how long until the user
@@ -41,7 +42,18 @@ func (r *rateLimiter) allow(user string, now time.Time) (bool, time.Duration) {
 		return false, keep[0].Add(r.window).Sub(now)
 	}
 	r.users[user] = append(keep, now)
+	delete(r.notified, user)
 	return true, 0
+}
+
+// firstNotice reports whether a refused user has not yet been told publicly
+// since their last allowed question, and marks them told.
+func (r *rateLimiter) firstNotice(user string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	first := !r.notified[user]
+	r.notified[user] = true
+	return first
 }
 
 // sweepLocked forgets users with no recent questions, so the map stays
@@ -50,6 +62,7 @@ func (r *rateLimiter) sweepLocked(now time.Time) {
 	for u, ts := range r.users {
 		if len(ts) == 0 || now.Sub(ts[len(ts)-1]) >= r.window {
 			delete(r.users, u)
+			delete(r.notified, u)
 		}
 	}
 }

@@ -170,6 +170,12 @@ func TestRateLimiter(t *testing.T) {
 			t.Errorf("%s at %v: allow = %v, %v; want %v, %v", step.user, step.at, ok, wait, step.ok, step.wait)
 		}
 	}
+	if !r.firstNotice("a") || r.firstNotice("a") {
+		t.Error("firstNotice: want true once, then false")
+	}
+	if ok, _ := r.allow("a", t0.Add(10*time.Minute)); !ok || !r.firstNotice("a") {
+		t.Error("an allowed question must reset the notice")
+	}
 	if got := rateLimitText(58*time.Second + time.Millisecond); got != "You're asking quickly — try again in 59 s." {
 		t.Errorf("notice = %q", got)
 	}

@@ -34,6 +34,9 @@ func NewSession(token, apiURL string) (*discordgo.Session, error) {
 		// contains the token.
 		return nil, fmt.Errorf("creating the Discord session: %w", err)
 	}
+	// discordgo's debug level prints the IDENTIFY packet, token included;
+	// errors and warnings never do.
+	s.LogLevel = discordgo.LogError
 	// Our own dialer rather than websocket.DefaultDialer: the package-level
 	// one is shared and we must not change it.
 	s.Dialer = &websocket.Dialer{Proxy: http.ProxyFromEnvironment, HandshakeTimeout: 30 * time.Second}
