@@ -672,6 +672,11 @@ func TestFullQueueGetsBusyNotice(t *testing.T) {
 	<-slow.started
 	queued := h.ask(userB, chanA, "two", false)
 	h.mustWait("queued defer", callback(queued))
+	select {
+	case q := <-slow.started:
+		t.Fatalf("%q started while %q held the only slot", q, "one")
+	case <-time.After(100 * time.Millisecond):
+	}
 	busy := h.ask("500000000000000003", chanA, "three", false)
 	cb := h.mustWait("busy notice", callback(busy))
 	if p := payload(cb); flags(p)&int(discordgo.MessageFlagsEphemeral) == 0 || !strings.Contains(str(p, "content"), "try again") {
@@ -794,6 +799,13 @@ func TestErrorIsEphemeralWithRequestID(t *testing.T) {
 		t.Errorf("log contains the interaction token")
 	}
 
+	// On a message surface the notice is a reply (it cannot be private).
+	m := h.message(discordtest.DirectMessage(witkoff, userA, dmA))
+	r = h.mustWait("error reply", channelPost(dmA))
+	if c := str(r.Body, "content"); !strings.Contains(c, m.ID) || strings.Contains(c, "exploded") {
+		t.Errorf("message error reply = %q", c)
+	}
+
 	// A question too long is refused with the reason, before any work.
 	long := h.ask(userA, chanA, strings.Repeat("why ", 300), false)
 	cb := h.mustWait("too long", callback(long))
@@ -889,6 +901,10 @@ func TestAllowedChannels(t *testing.T) {
 	h.mustWait("answer in the allowed channel", channelPost(chanA))
 	h.message(discordtest.DirectMessage(witkoff, userA, dmA))
 	h.mustWait("answer in DM", channelPost(dmA))
+	dm := h.dispatch(discordtest.InDM(discordtest.SlashCommand("ask", map[string]any{"question": witkoff}, userB, "710000000000000002")))
+	if e := h.mustWait("/ask in DM", finalEdit(dm)); len(embeds(e.Body)) != 1 {
+		t.Errorf("/ask in DM answered %v", e.Body)
+	}
 	for _, r := range h.srv.Requests() {
 		if strings.HasPrefix(r.Path, "/channels/"+chanB+"/") {
 			t.Errorf("bot acted in a channel outside the list: %s %s", r.Method, r.Path)
