@@ -102,15 +102,15 @@ type Options struct {
 
 // Stats are the bot's in-process counters.
 type Stats struct {
-	Questions   int64 // questions taken (answered, not found or failed)
-	Answered    int64
-	NotFound    int64
-	Errors      int64
-	RateLimited int64
-	Busy        int64
-	FeedbackUp  int64
-	FeedbackDn  int64
-	InFlight    int // answers running or queued now
+	Questions    int64 // questions taken (answered, not found or failed)
+	Answered     int64
+	NotFound     int64
+	Errors       int64
+	RateLimited  int64
+	Busy         int64
+	FeedbackUp   int64
+	FeedbackDown int64
+	InFlight     int // answers running or queued now
 }
 
 // Bot is a running Discord bot. Create it with New and start it with Run.
@@ -226,7 +226,7 @@ func (b *Bot) Stats() Stats {
 	c := &b.counters
 	return Stats{Questions: c.questions.Load(), Answered: c.answered.Load(), NotFound: c.notFound.Load(),
 		Errors: c.errors.Load(), RateLimited: c.rateLimited.Load(), Busy: c.busy.Load(),
-		FeedbackUp: c.up.Load(), FeedbackDn: c.down.Load(), InFlight: b.gate.load()}
+		FeedbackUp: c.up.Load(), FeedbackDown: c.down.Load(), InFlight: b.gate.load()}
 }
 
 // Run connects to the gateway, registers the slash commands with one bulk

@@ -873,7 +873,7 @@ func TestFeedbackButtonsRecorded(t *testing.T) {
 		}
 	}
 	st := h.bot.Stats()
-	if st.FeedbackUp != 1 || st.FeedbackDn != 1 {
+	if st.FeedbackUp != 1 || st.FeedbackDown != 1 {
 		t.Errorf("stats = %+v, want one up and one down", st)
 	}
 	if _, _, votes := obs.snapshot(); !slices.Equal(votes, []string{"up", "down"}) {
