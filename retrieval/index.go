@@ -34,6 +34,7 @@ type Index struct {
 	passages map[string]Passage
 	byDoc    map[string][]string
 	kw       *bm25
+	vecs     *vectorSet // the collection's vectors, contiguous for search (vectors.go)
 
 	sigs sync.Map // sentence → sentenceSig: near-duplicate signatures, computed once (dedup.go)
 }
@@ -82,8 +83,7 @@ func Open(ctx context.Context, o Options) (*Index, error) {
 	ix := &Index{emb: o.Embedder, log: o.Logger, dir: o.Dir, chunk: o.Chunk,
 		docs: map[string]Document{}, passages: map[string]Passage{}, byDoc: map[string][]string{}, kw: newBM25()}
 	if o.Dir == "" {
-		ix.db = chromem.NewDB()
-		if err := ix.createCollection(); err != nil {
+		if err := ix.openVectorStore(false); err != nil {
 			return nil, err
 		}
 		return ix, nil
@@ -103,12 +103,15 @@ func Open(ctx context.Context, o Options) (*Index, error) {
 	// Rebuild passages and keyword index from the manifest; vectors whose
 	// passage text is unchanged are reused, so a restart embeds nothing.
 	if len(m.Documents) > 0 {
-		if _, err := ix.add(ctx, m.Documents, true); err != nil {
+		st, err := ix.add(ctx, m.Documents, true)
+		if err != nil {
 			return nil, fmt.Errorf("loading stored documents: %w", err)
 		}
 		// Re-embedded for a new embedder: record it, or other processes
 		// (and the next start) would trust vectors of the wrong model.
-		if m.Embedder != ix.emb.Name() {
+		// Anything embedded while loading (a rebuilt store) is saved too, so
+		// the next start embeds nothing.
+		if m.Embedder != ix.emb.Name() || st.Embedded > 0 {
 			if err := ix.saveManifest(); err != nil {
 				return nil, err
 			}
@@ -117,42 +120,31 @@ func Open(ctx context.Context, o Options) (*Index, error) {
 	return ix, nil
 }
 
-// openVectors opens chromem-go's persistent DB, discarding it when it is
+// openVectors loads the vector file into an in-memory chromem-go
+// collection (see vectors.go for why one file), discarding it when it is
 // unreadable or was built by another embedder.
 func (ix *Index) openVectors(m manifest) error {
-	path := filepath.Join(ix.dir, vectorsDir)
-	db, err := chromem.NewPersistentDB(path, false)
-	if err != nil {
-		ix.log.Warn("vector store unreadable; rebuilding it", "dir", path, "err", err)
-		ix.moveAside(vectorsDir)
-		if db, err = chromem.NewPersistentDB(path, false); err != nil {
-			return fmt.Errorf("creating vector store in %s: %w", path, err)
-		}
+	if _, err := os.Stat(filepath.Join(ix.dir, vectorsDir)); err == nil {
+		// chromem-go's one-file-per-passage layout of earlier versions.
+		ix.log.Info("vector store layout changed; re-embedding once", "old", filepath.Join(ix.dir, vectorsDir))
+		_ = os.RemoveAll(filepath.Join(ix.dir, vectorsDir))
 	}
-	ix.db = db
-	if c := db.GetCollection(collectionName, ix.embedFunc()); c != nil {
-		// chromem-go keeps no record of the embedder, so the manifest does;
-		// vectors without a matching record are not trusted.
-		if m.Embedder != ix.emb.Name() {
-			ix.log.Info("embedder changed; re-embedding the corpus", "was", m.Embedder, "now", ix.emb.Name())
-			if err := db.DeleteCollection(collectionName); err != nil {
-				return fmt.Errorf("dropping old vectors: %w", err)
-			}
-		} else {
-			ix.col = c
-			return nil
-		}
+	err := ix.openVectorStore(true)
+	if err == nil && m.Embedder != ix.emb.Name() && ix.vecs.len() > 0 {
+		// The manifest is the record of which embedder made the vectors.
+		err = fmt.Errorf("%w (manifest says %q)", errOtherEmbedder, m.Embedder)
 	}
-	return ix.createCollection()
-}
-
-func (ix *Index) createCollection() error {
-	c, err := ix.db.CreateCollection(collectionName, map[string]string{"embedder": ix.emb.Name()}, ix.embedFunc())
-	if err != nil {
-		return fmt.Errorf("creating vector collection: %w", err)
+	switch {
+	case errors.Is(err, errOtherEmbedder):
+		ix.log.Info("embedder changed; re-embedding the corpus", "was", m.Embedder, "now", ix.emb.Name())
+		_ = os.Remove(filepath.Join(ix.dir, vectorsFile))
+	case err != nil:
+		ix.log.Warn("vector store unreadable; rebuilding it", "path", filepath.Join(ix.dir, vectorsFile), "err", err)
+		ix.moveAside(vectorsFile)
+	default:
+		return nil
 	}
-	ix.col = c
-	return nil
+	return ix.openVectorStore(false) // empty; saved with the manifest
 }
 
 // embedFunc is always ours: a nil EmbeddingFunc would make chromem-go call
@@ -265,7 +257,7 @@ func (ix *Index) add(ctx context.Context, docs []Document, loading bool) (AddSta
 			stale = append(stale, ix.byDoc[d.ID]...)
 		}
 		if len(stale) > 0 {
-			if err := ix.col.Delete(ctx, nil, nil, stale...); err != nil {
+			if err := ix.deleteVectors(ctx, stale...); err != nil {
 				return st, fmt.Errorf("removing old passages: %w", err)
 			}
 		}
@@ -279,7 +271,7 @@ func (ix *Index) add(ctx context.Context, docs []Document, loading bool) (AddSta
 		cdocs = append(cdocs, reuse...)
 	}
 	if len(cdocs) > 0 {
-		if err := ix.col.AddDocuments(ctx, cdocs, 4); err != nil {
+		if err := ix.storeVectors(ctx, cdocs); err != nil {
 			return st, fmt.Errorf("storing vectors: %w", err)
 		}
 	}
@@ -315,7 +307,7 @@ func (ix *Index) Remove(ctx context.Context, ids ...string) error {
 		delete(ix.docs, id)
 	}
 	if len(pids) > 0 {
-		if err := ix.col.Delete(ctx, nil, nil, pids...); err != nil {
+		if err := ix.deleteVectors(ctx, pids...); err != nil {
 			return fmt.Errorf("removing passages: %w", err)
 		}
 	}
@@ -325,6 +317,11 @@ func (ix *Index) Remove(ctx context.Context, ids ...string) error {
 func (ix *Index) saveManifest() error {
 	if ix.dir == "" {
 		return nil
+	}
+	// Vectors first: a manifest never names passages whose vectors were
+	// not written (missing ones would be re-embedded, but cost money).
+	if err := ix.saveVectors(); err != nil {
+		return err
 	}
 	m := manifest{Version: 1, Embedder: ix.emb.Name()}
 	for _, d := range ix.docs {

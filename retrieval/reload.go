@@ -6,8 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"time"
-
-	chromem "github.com/philippgille/chromem-go"
 )
 
 // Reload makes a persistent index match its directory again, picking up
@@ -30,18 +28,11 @@ func (ix *Index) Reload(ctx context.Context) error {
 		return fmt.Errorf("reloading the index: the store was built with embedder %q, this process uses %q",
 			m.Embedder, ix.emb.Name())
 	}
-	db, err := chromem.NewPersistentDB(filepath.Join(ix.dir, vectorsDir), false)
-	if err != nil {
-		// Typically a writer is mid-way through a vector file; the next
-		// reload will see it whole.
-		return fmt.Errorf("reloading the vector store: %w", err)
-	}
-	nx := &Index{emb: ix.emb, log: ix.log, dir: ix.dir, chunk: ix.chunk, db: db,
+	nx := &Index{emb: ix.emb, log: ix.log, dir: ix.dir, chunk: ix.chunk,
 		docs: map[string]Document{}, passages: map[string]Passage{}, byDoc: map[string][]string{}, kw: newBM25()}
-	if nx.col = db.GetCollection(collectionName, nx.embedFunc()); nx.col == nil {
-		if err := nx.createCollection(); err != nil {
-			return fmt.Errorf("reloading the index: %w", err)
-		}
+	// The vector file is replaced by rename, so it is read whole or not at all.
+	if err := nx.openVectorStore(true); err != nil {
+		return fmt.Errorf("reloading the vector store: %w", err)
 	}
 	// Passages whose vectors are on disk are reused; any missing (a writer
 	// died between vectors and manifest) are embedded here.
@@ -53,6 +44,7 @@ func (ix *Index) Reload(ctx context.Context) error {
 	ix.mu.Lock()
 	before := len(ix.docs)
 	ix.db, ix.col, ix.docs, ix.passages, ix.byDoc, ix.kw = nx.db, nx.col, nx.docs, nx.passages, nx.byDoc, nx.kw
+	ix.vecs = nx.vecs
 	after, passages := len(ix.docs), len(ix.passages)
 	ix.mu.Unlock()
 	ix.log.Info("index reloaded", "dir", ix.dir, "documents_before", before, "documents", after,

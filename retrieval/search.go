@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 )
@@ -120,16 +121,15 @@ func (ix *Index) Search(ctx context.Context, query string, o SearchOptions) (Res
 	depth := max(50, o.K*8)
 	var vec, kw []scored
 	if o.Mode != KeywordOnly {
-		n := min(depth, ix.col.Count())
-		if n > 0 {
-			rs, err := ix.col.QueryEmbedding(ctx, qv, n, nil, nil)
-			if err != nil {
-				return Result{}, fmt.Errorf("vector search: %w", err)
-			}
-			for _, r := range rs {
-				if _, ok := ix.passages[r.ID]; ok && !o.Exclude[r.ID] {
-					vec = append(vec, scored{id: r.ID, score: float64(r.Similarity)})
-				}
+		// The same cosine ranking as chromem-go's QueryEmbedding over the
+		// same vectors, by a lock-free scan of contiguous memory (vectors.go).
+		rs, err := ix.vecs.search(ctx, qv, depth+len(o.Exclude))
+		if err != nil {
+			return Result{}, fmt.Errorf("vector search: %w", err)
+		}
+		for _, r := range rs {
+			if _, ok := ix.passages[r.id]; ok && !o.Exclude[r.id] {
+				vec = append(vec, r)
 			}
 		}
 	}
@@ -170,7 +170,9 @@ func (ix *Index) Search(ctx context.Context, query string, o SearchOptions) (Res
 	}
 	best := 0.0
 	for i := range res.Hits {
-		res.Hits[i].Coverage = coverage(res.Terms, Analyze(res.Hits[i].Passage.EmbedText()))
+		// Terms analysed at indexing serve unless dedup trimmed the passage.
+		p := res.Hits[i].Passage
+		res.Hits[i].Coverage = ix.kw.coverage(p, res.Terms, slices.Equal(p.Sentences, ix.passages[p.ID].Sentences))
 		best = max(best, res.Hits[i].Coverage)
 	}
 	res.Weak = len(res.Terms) == 0 || best < WeakCoverage
@@ -192,14 +194,14 @@ func (ix *Index) terms(stems []string) []Term {
 		}
 		seen[s] = true
 		idf := ix.kw.idf(s)
-		if ix.kw.df[s] > 0 {
+		if ix.kw.docFreq(s) > 0 {
 			maxKnown = max(maxKnown, idf)
 		}
 		out = append(out, Term{Stem: s, IDF: idf})
 	}
 	if maxKnown > 0 {
 		for i := range out {
-			if ix.kw.df[out[i].Stem] == 0 {
+			if ix.kw.docFreq(out[i].Stem) == 0 {
 				out[i].IDF = maxKnown
 			}
 		}
