@@ -16,7 +16,7 @@ const (
 	// minSentenceCoverage: a quoted sentence must carry at least this share
 	// (IDF-weighted) of the question's terms, so unrelated sentences are
 	// never stitched together.
-	minSentenceCoverage = 0.6
+	minSentenceCoverage = 0.5
 	// keepRatio: further sentences must score this close to the best one.
 	keepRatio = 0.8
 	// maxQuotes keeps answers short.

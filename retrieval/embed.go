@@ -3,8 +3,8 @@ package retrieval
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
 	"math"
+	"unicode/utf8"
 )
 
 // Embedder turns texts into vectors. Name identifies the model and its
@@ -43,13 +43,16 @@ func (h HashEmbedder) Name() string { return fmt.Sprintf("hash-v1-%d", h.Dims) }
 // Embed implements Embedder.
 func (h HashEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
 	out := make([][]float32, len(texts))
+	// A corpus repeats its words: stemming each distinct word once per
+	// batch saves most of the cost of embedding (snowball is slow).
+	stems := map[string]string{}
 	for i, t := range texts {
 		if i%256 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, fmt.Errorf("embedding: %w", err)
 			}
 		}
-		out[i] = h.Vector(t)
+		out[i] = h.vector(t, stems)
 	}
 	return out, nil
 }
@@ -57,16 +60,22 @@ func (h HashEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, e
 // Feature weights: whole words dominate, phrases and sub-word pieces refine.
 const (
 	wUnigram = 1.0
-	wBigram  = 0.6
-	wChar    = 0.12
+	wBigram  = 1.0
+	wChar    = 0.25
 )
 
 // Vector embeds one text. It never returns the zero vector: chromem-go's
 // cosine similarity is NaN for it, so an empty or stop-word-only text gets a
 // fixed "no content" direction.
-func (h HashEmbedder) Vector(text string) []float32 {
+func (h HashEmbedder) Vector(text string) []float32 { return h.vector(text, nil) }
+
+// vector embeds one text; stems, when not nil, caches Stem across texts.
+// Features are hashed incrementally (FNV-64a of "u:stem", "b:prev stem",
+// "c:gram", exactly the bytes of the feature strings) and summed by hash,
+// so no string is built per feature.
+func (h HashEmbedder) vector(text string, stems map[string]string) []float32 {
 	v := make([]float32, h.Dims)
-	counts := map[string]float64{}
+	counts := make(map[uint64]float64, 512)
 	words := Words(text)
 	prev := ""
 	for _, w := range words {
@@ -74,10 +83,10 @@ func (h HashEmbedder) Vector(text string) []float32 {
 			prev = ""
 			continue
 		}
-		s := Stem(w)
-		counts["u:"+s] += wUnigram
+		s := cachedStem(stems, w)
+		counts[fnvString(fnvString(fnvOffset, "u:"), s)] += wUnigram
 		if prev != "" {
-			counts["b:"+prev+" "+s] += wBigram
+			counts[fnvString(fnvString(fnvString(fnvString(fnvOffset, "b:"), prev), " "), s)] += wBigram
 		}
 		prev = s
 		addCharGrams(counts, w)
@@ -87,10 +96,7 @@ func (h HashEmbedder) Vector(text string) []float32 {
 			addCharGrams(counts, w)
 		}
 	}
-	for k, c := range counts {
-		hs := fnv.New64a()
-		hs.Write([]byte(k))
-		x := hs.Sum64()
+	for x, c := range counts {
 		idx := int(x % uint64(h.Dims))
 		sign := float32(1)
 		if x>>63 == 1 {
@@ -113,11 +119,61 @@ func (h HashEmbedder) Vector(text string) []float32 {
 	return v
 }
 
-func addCharGrams(counts map[string]float64, w string) {
-	rs := []rune("<" + w + ">")
-	for n := 3; n <= 5; n++ {
-		for i := 0; i+n <= len(rs); i++ {
-			counts["c:"+string(rs[i:i+n])] += wChar
+// cachedStem is Stem, remembered in cache when there is one (bounded, so a
+// huge batch of unique tokens cannot grow it without limit).
+func cachedStem(cache map[string]string, w string) string {
+	if cache == nil {
+		return Stem(w)
+	}
+	if s, ok := cache[w]; ok {
+		return s
+	}
+	s := Stem(w)
+	if len(cache) < 1<<20 {
+		cache[w] = s
+	}
+	return s
+}
+
+// FNV-64a, as hash/fnv computes it, without the allocation of a hasher.
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+func fnvString(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= fnvPrime
+	}
+	return h
+}
+
+// addCharGrams adds the character 3-, 4- and 5-grams of "<w>".
+func addCharGrams(counts map[uint64]float64, w string) {
+	var buf [96]byte
+	g := append(append(append(buf[:0], '<'), w...), '>')
+	var at [98]int
+	starts := at[:0] // byte offset of each rune, then the end
+	for i := 0; i < len(g); {
+		starts = append(starts, i)
+		_, n := utf8.DecodeRune(g[i:])
+		i += n
+	}
+	starts = append(starts, len(g))
+	runes := len(starts) - 1
+	cPrefix := fnvString(fnvOffset, "c:")
+	for i := 0; i+3 <= runes; i++ {
+		x := cPrefix
+		for _, b := range g[starts[i]:starts[i+3]] {
+			x = (x ^ uint64(b)) * fnvPrime
+		}
+		counts[x] += wChar
+		for n := 4; n <= 5 && i+n <= runes; n++ {
+			for _, b := range g[starts[i+n-1]:starts[i+n]] {
+				x = (x ^ uint64(b)) * fnvPrime
+			}
+			counts[x] += wChar
 		}
 	}
 }
