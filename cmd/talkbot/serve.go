@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/talkbot/talkbot/answer"
@@ -34,13 +35,31 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 			"(https://discord.com/developers/applications → your application → Bot → Reset Token) and export %s=<token>",
 			config.EnvDiscordToken, config.EnvDiscordToken)
 	}
+	// Health and metrics come up first so that /readyz says "not ready"
+	// while the index loads, instead of refusing connections.
+	o := newOps()
+	var indexLoaded atomic.Bool
+	o.readyWhen("index", indexLoaded.Load)
+	if cfg.HTTPAddr != "" {
+		if _, err := o.serve(ctx, cfg.HTTPAddr, e.logger(cfg)); err != nil {
+			return err
+		}
+	}
 	st, err := e.openStack(ctx, cfg, stackOptions{})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	indexLoaded.Store(true)
+	// Articles ingested by another process appear without a restart.
+	wctx, stopWatch := context.WithCancel(ctx)
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		_ = st.index.Watch(wctx, 2*time.Second)
+	}()
+	defer func() { stopWatch(); <-watched }()
 
-	o := newOps()
 	b, err := bot.New(st.engine, st.index, bot.Options{
 		Token: cfg.DiscordToken, APIURL: cfg.DiscordAPIURL, GuildID: cfg.DiscordGuildID,
 		AllowedChannels: cfg.AllowedChannels, UserRateLimit: cfg.UserRateLimit, RateWindow: cfg.RateWindow,
@@ -53,12 +72,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if cfg.HTTPAddr != "" {
-		o.readyWhen("discord", b.Ready)
-		if _, err := o.serve(ctx, cfg.HTTPAddr, st.log); err != nil {
-			return err
-		}
-	}
+	o.readyWhen("discord", b.Ready)
 	if err := b.Run(ctx); err != nil {
 		return err
 	}
