@@ -118,10 +118,17 @@ func (ix *Index) Search(ctx context.Context, query string, o SearchOptions) (Res
 	var qv []float32
 	if o.Mode != KeywordOnly {
 		vs, err := ix.emb.Embed(ctx, []string{query})
-		if err != nil {
+		switch {
+		case err != nil && ctx.Err() != nil:
 			return Result{}, fmt.Errorf("embedding query: %w", err)
+		case err != nil:
+			// A remote embedder that is down must not take answers with it:
+			// keywords alone still find the passages.
+			ix.log.Warn("query embedding failed; searching by keywords only", "err", err)
+			o.Mode = KeywordOnly
+		default:
+			qv = vs[0]
 		}
-		qv = vs[0]
 	}
 
 	ix.mu.RLock()

@@ -2,6 +2,7 @@ package retrieval
 
 import (
 	"context"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -250,5 +251,37 @@ func TestRemoveDropsDocument(t *testing.T) {
 	}
 	if len(ix.Sources()) != 4 {
 		t.Errorf("sources = %d", len(ix.Sources()))
+	}
+}
+
+// failingEmbedder embeds until told the server went down.
+type failingEmbedder struct {
+	HashEmbedder
+	down *bool
+}
+
+func (f failingEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	if *f.down {
+		return nil, errors.New("connection refused")
+	}
+	return f.HashEmbedder.Embed(ctx, texts)
+}
+
+func TestSearchFallsBackToKeywordsWhenEmbedderIsDown(t *testing.T) {
+	t.Parallel()
+	down := false
+	ix := openSeeds(t, "", failingEmbedder{NewHashEmbedder(128), &down})
+	down = true
+	r, err := ix.Search(context.Background(), "Who represented Putin at the Miami talks?", SearchOptions{})
+	if err != nil || r.Weak || len(r.Hits) == 0 || r.Hits[0].Passage.DocID != "002_5f20617c4fac4dcb" {
+		t.Fatalf("no keyword fallback: err=%v weak=%v hits=%d", err, r.Weak, len(r.Hits))
+	}
+	if r.Hits[0].VectorRank != 0 || r.Hits[0].KeywordRank == 0 {
+		t.Errorf("hits should come from keywords only: %+v", r.Hits[0])
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := ix.Search(ctx, "Miami talks", SearchOptions{}); err == nil {
+		t.Error("a cancelled search should fail, not fall back")
 	}
 }
