@@ -22,6 +22,7 @@ type bm25 struct {
 	slots    map[string]int
 	live     int
 	totalLen int
+	stems    map[string]string // word → Stem, for analyze
 }
 
 type posting struct {
@@ -42,7 +43,22 @@ type termTF struct {
 }
 
 func newBM25() *bm25 {
-	return &bm25{k1: 1.2, b: 0.75, termIDs: map[string]int32{}, slots: map[string]int{}}
+	return &bm25{k1: 1.2, b: 0.75, termIDs: map[string]int32{}, slots: map[string]int{}, stems: map[string]string{}}
+}
+
+// analyze is Analyze with a stem cache kept across passages: indexing a
+// large corpus (and every restart) would otherwise spend most of its time
+// in the Snowball stemmer on words it has stemmed before. Callers hold the
+// index's write lock.
+func (x *bm25) analyze(text string) []string {
+	words := Words(text)
+	out := make([]string, 0, len(words))
+	for _, w := range words {
+		if !IsStopWord(w) {
+			out = append(out, cachedStem(x.stems, w))
+		}
+	}
+	return out
 }
 
 func (x *bm25) termID(t string) int32 {

@@ -201,6 +201,7 @@ func (ix *Index) add(ctx context.Context, docs []Document, loading bool) (AddSta
 	var todo []pending
 	var reuse []chromem.Document
 	var changed []Document
+	var chunked [][]Passage // changed[i]'s passages: chunking is a third of a restart
 	for _, d := range docs {
 		if d.ID == "" {
 			return st, errors.New("document without ID")
@@ -216,7 +217,8 @@ func (ix *Index) add(ctx context.Context, docs []Document, loading bool) (AddSta
 			st.Added++
 		}
 		changed = append(changed, d)
-		for _, p := range Chunk(d, ix.chunk) {
+		chunked = append(chunked, Chunk(d, ix.chunk))
+		for _, p := range chunked[len(chunked)-1] {
 			text := p.EmbedText()
 			if cd, err := ix.col.GetByID(ctx, p.ID); err == nil && cd.Content == text && len(cd.Embedding) > 0 {
 				reuse = append(reuse, cd)
@@ -275,13 +277,13 @@ func (ix *Index) add(ctx context.Context, docs []Document, loading bool) (AddSta
 			return st, fmt.Errorf("storing vectors: %w", err)
 		}
 	}
-	for _, d := range changed {
+	for i, d := range changed {
 		ix.docs[d.ID] = d
 		ix.byDoc[d.ID] = nil
-		for _, p := range Chunk(d, ix.chunk) {
+		for _, p := range chunked[i] {
 			ix.passages[p.ID] = p
 			ix.byDoc[d.ID] = append(ix.byDoc[d.ID], p.ID)
-			ix.kw.add(p.ID, Analyze(p.EmbedText()))
+			ix.kw.add(p.ID, ix.kw.analyze(p.EmbedText())) // Analyze, with a stem cache
 		}
 	}
 	if !loading {
