@@ -220,6 +220,9 @@ func (ix *Index) add(ctx context.Context, docs []Document, loading bool) (AddSta
 		chunked = append(chunked, Chunk(d, ix.chunk))
 		for _, p := range chunked[len(chunked)-1] {
 			text := p.EmbedText()
+			if loading && ix.vecs.holds(p.ID, text) { // already stored; checked without copying the vector
+				continue
+			}
 			if cd, err := ix.col.GetByID(ctx, p.ID); err == nil && cd.Content == text && len(cd.Embedding) > 0 {
 				reuse = append(reuse, cd)
 				continue

@@ -35,13 +35,21 @@ type vectorSet struct {
 	blocks [][]float32 // each vecBlock*dims long; never reallocated
 	ids    []string    // slot → passage ID; "" marks a free slot
 	slots  map[string]int
+	texts  map[string]string // passage ID → the text embedded (shared with chromem-go's Content)
 	free   []int
 }
 
 // vecBlock vectors per block: 4096 × 1024 dims × 4 bytes = 16 MiB.
 const vecBlock = 4096
 
-func newVectorSet() *vectorSet { return &vectorSet{slots: map[string]int{}} }
+func newVectorSet() *vectorSet { return &vectorSet{slots: map[string]int{}, texts: map[string]string{}} }
+
+// holds reports whether id's vector was made from text: a restart checks
+// every passage, and chromem-go's GetByID would copy each vector to say so.
+func (s *vectorSet) holds(id, text string) bool {
+	t, ok := s.texts[id]
+	return ok && t == text
+}
 
 func (s *vectorSet) vec(slot int) []float32 {
 	b := s.blocks[slot/vecBlock]
@@ -51,7 +59,7 @@ func (s *vectorSet) vec(slot int) []float32 {
 
 // put stores v for id (normalised, as chromem-go would) and returns the
 // stored slice, which callers hand to chromem-go so memory is shared.
-func (s *vectorSet) put(id string, v []float32) ([]float32, error) {
+func (s *vectorSet) put(id, text string, v []float32) ([]float32, error) {
 	if s.dims == 0 {
 		if len(v) == 0 {
 			return nil, errors.New("empty vector")
@@ -75,6 +83,7 @@ func (s *vectorSet) put(id string, v []float32) ([]float32, error) {
 		s.ids[slot] = id
 		s.slots[id] = slot
 	}
+	s.texts[id] = text
 	dst := s.vec(slot)
 	copy(dst, v)
 	if mag := magnitude(dst); math.Abs(mag-1) >= 1e-6 && mag > 0 {
@@ -91,6 +100,7 @@ func (s *vectorSet) remove(id string) {
 		return
 	}
 	delete(s.slots, id)
+	delete(s.texts, id)
 	s.ids[slot] = ""
 	clear(s.vec(slot))
 	s.free = append(s.free, slot)
@@ -344,7 +354,7 @@ func readVectors(path, embedder string, vs *vectorSet, col *chromem.Collection) 
 		for i := range v {
 			v[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
 		}
-		stored, err := vs.put(id, v)
+		stored, err := vs.put(id, content, v)
 		if err != nil {
 			return fail(err)
 		}
@@ -443,7 +453,7 @@ func (ix *Index) writeVectors(f io.Writer) error {
 // sharing memory between them.
 func (ix *Index) storeVectors(ctx context.Context, docs []chromem.Document) error {
 	for _, d := range docs {
-		v, err := ix.vecs.put(d.ID, d.Embedding)
+		v, err := ix.vecs.put(d.ID, d.Content, d.Embedding)
 		if err != nil {
 			return fmt.Errorf("storing vector of %s: %w", d.ID, err)
 		}
