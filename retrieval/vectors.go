@@ -42,7 +42,9 @@ type vectorSet struct {
 // vecBlock vectors per block: 4096 × 1024 dims × 4 bytes = 16 MiB.
 const vecBlock = 4096
 
-func newVectorSet() *vectorSet { return &vectorSet{slots: map[string]int{}, texts: map[string]string{}} }
+func newVectorSet() *vectorSet {
+	return &vectorSet{slots: map[string]int{}, texts: map[string]string{}}
+}
 
 // holds reports whether id's vector was made from text: a restart checks
 // every passage, and chromem-go's GetByID would copy each vector to say so.
