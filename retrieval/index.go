@@ -35,6 +35,9 @@ type Index struct {
 	byDoc    map[string][]string
 	kw       *bm25
 	vecs     *vectorSet // the collection's vectors, contiguous for search (vectors.go)
+	// seen is the manifest version this index last loaded or wrote; Watch
+	// starts from it, so a write between Open and Watch is not missed.
+	seen stamp
 
 	sigs sync.Map // sentence → sentenceSig: near-duplicate signatures, computed once (dedup.go)
 }
@@ -91,6 +94,7 @@ func Open(ctx context.Context, o Options) (*Index, error) {
 	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating data directory %s (set TALKBOT_DATA_DIR to a writable directory): %w", o.Dir, err)
 	}
+	ix.seen = manifestStamp(filepath.Join(o.Dir, manifestName)) // before reading: a later write differs
 	m, err := readManifest(filepath.Join(o.Dir, manifestName))
 	if err != nil {
 		ix.log.Warn("store manifest unreadable; starting a new one", "dir", o.Dir, "err", err)
@@ -345,6 +349,7 @@ func (ix *Index) saveManifest() error {
 	if err := os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("writing manifest: %w", err)
 	}
+	ix.seen = manifestStamp(path) // our own write is no news to Watch
 	return nil
 }
 

@@ -19,6 +19,7 @@ func (ix *Index) Reload(ctx context.Context) error {
 	if ix.dir == "" {
 		return nil
 	}
+	seen := manifestStamp(filepath.Join(ix.dir, manifestName)) // before reading: a later write differs
 	m, err := readManifest(filepath.Join(ix.dir, manifestName))
 	if err != nil {
 		return fmt.Errorf("reloading the index: %w", err)
@@ -44,7 +45,7 @@ func (ix *Index) Reload(ctx context.Context) error {
 	ix.mu.Lock()
 	before := len(ix.docs)
 	ix.db, ix.col, ix.docs, ix.passages, ix.byDoc, ix.kw = nx.db, nx.col, nx.docs, nx.passages, nx.byDoc, nx.kw
-	ix.vecs = nx.vecs
+	ix.vecs, ix.seen = nx.vecs, seen
 	after, passages := len(ix.docs), len(ix.passages)
 	ix.mu.Unlock()
 	ix.log.Info("index reloaded", "dir", ix.dir, "documents_before", before, "documents", after,
@@ -65,7 +66,11 @@ func (ix *Index) Watch(ctx context.Context, interval time.Duration) error {
 		interval = 2 * time.Second
 	}
 	path := filepath.Join(ix.dir, manifestName)
-	last := manifestStamp(path)
+	// Start from the version the index holds, not what is on disk now: an
+	// ingest that finished between Open and this call must still be seen.
+	ix.mu.RLock()
+	last := ix.seen
+	ix.mu.RUnlock()
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
