@@ -171,7 +171,8 @@ func questionKind(q string) kind {
 	case strings.HasPrefix(l, "how much"), strings.HasPrefix(l, "how many"), strings.Contains(l, "what percent"),
 		strings.Contains(l, "what share"), strings.Contains(l, "what proportion"):
 		return kindQuantity
-	case strings.HasPrefix(l, "when"), strings.Contains(l, "what date"), strings.Contains(l, "what day"):
+	case strings.HasPrefix(l, "when"), strings.HasPrefix(l, "by when"), strings.Contains(l, "what date"),
+		strings.Contains(l, "what day"), strings.Contains(l, "what year"):
 		return kindTime
 	case strings.HasPrefix(l, "who"):
 		return kindPerson

@@ -11,16 +11,43 @@ import (
 // embedder and the answerer's sentence scoring, so all three agree on what a
 // "word" is: case-folded, stop words removed, Snowball-stemmed. Numbers are
 // kept whole ("19.3", "2024") because figures are often the answer.
-func Analyze(text string) []string {
-	words := Words(text)
+func Analyze(text string) []string { return analyzeWords(Words(text), Stem) }
+
+// analyzeWords is Analyze after tokenising, with the stemmer passed in so
+// the index can use a cached one.
+func analyzeWords(words []string, stem func(string) string) []string {
 	out := make([]string, 0, len(words))
-	for _, w := range words {
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		if i+1 < len(words) {
+			// Spelled-out names meet their acronyms ("European Union" = "EU").
+			if a, ok := acronym(w, words[i+1]); ok {
+				out = append(out, a)
+				i++
+				continue
+			}
+		}
 		if IsStopWord(w) {
 			continue
 		}
-		out = append(out, Stem(w))
+		out = append(out, stem(w))
 	}
 	return out
+}
+
+// acronym maps a two-word name to the acronym news text also uses for it.
+func acronym(a, b string) (string, bool) {
+	switch a + " " + b {
+	case "united states":
+		return "us", true
+	case "european union":
+		return "eu", true
+	case "united kingdom":
+		return "uk", true
+	case "united nations":
+		return "un", true
+	}
+	return "", false
 }
 
 // Words splits text into lower-case word tokens without removing stop words.

@@ -51,14 +51,7 @@ func newBM25() *bm25 {
 // in the Snowball stemmer on words it has stemmed before. Callers hold the
 // index's write lock.
 func (x *bm25) analyze(text string) []string {
-	words := Words(text)
-	out := make([]string, 0, len(words))
-	for _, w := range words {
-		if !IsStopWord(w) {
-			out = append(out, cachedStem(x.stems, w))
-		}
-	}
-	return out
+	return analyzeWords(Words(text), func(w string) string { return cachedStem(x.stems, w) })
 }
 
 func (x *bm25) termID(t string) int32 {

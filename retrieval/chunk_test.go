@@ -115,6 +115,7 @@ func TestAnalyze(t *testing.T) {
 		{"Zelenskyy and Zelensky", []string{"zelenski", "zelenski"}},
 		{"the of and", []string{}},
 		{"US officials", []string{"us", "offici"}},
+		{"the European Union and the United States", []string{"eu", "us"}},
 	}
 	for _, tt := range tests {
 		got := Analyze(tt.in)
