@@ -52,15 +52,8 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 	chunks := fs.Int("chunks", 100000, "passages in the synthetic corpus")
 	queries := fs.Int("queries", 200, "timed queries per measurement")
 	dir := fs.String("dir", "", "store directory (must not exist yet); default: a temporary one, removed after")
-	pos, err := parseFlags(fs, args)
-	if errors.Is(err, errHelp) {
-		return nil
-	}
-	if err != nil {
+	if helped, err := parseNoArgs(fs, args, "bench takes no arguments"); helped || err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("bench takes no arguments")
 	}
 	if *chunks < 1 || *chunks > 5_000_000 {
 		return usagef("bench: --chunks must be between 1 and 5000000")
@@ -70,6 +63,7 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 	}
 	storeDir := *dir
 	if storeDir == "" {
+		var err error
 		if storeDir, err = os.MkdirTemp("", "talkbot-bench-"); err != nil {
 			return fmt.Errorf("bench: %w", err)
 		}

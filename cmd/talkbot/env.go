@@ -81,6 +81,21 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// parseNoArgs parses the flags of a command that takes no arguments;
+// helped is true when --help was shown (the command then ends with exit 0).
+func parseNoArgs(fs *flag.FlagSet, args []string, extra string) (helped bool, err error) {
+	pos, err := parseFlags(fs, args)
+	switch {
+	case errors.Is(err, errHelp):
+		return true, nil
+	case err != nil:
+		return false, err
+	case len(pos) > 0:
+		return false, usagef("%s", extra)
+	}
+	return false, nil
+}
+
 // errHelp ends a command after its help was printed (exit 0).
 var errHelp = errors.New("help shown")
 

@@ -70,15 +70,8 @@ func cmdEval(ctx context.Context, e *env, args []string) error {
 	setPath := fs.String("set", "", "question set (JSON); default: the built-in set")
 	verbose := fs.Bool("verbose", false, "list the questions each mode got wrong")
 	withLLM := fs.Bool("llm", false, "also score the LLM path (needs TALKBOT_CHAT_MODEL); JSON becomes {retrieval, llm}")
-	pos, err := parseFlags(fs, args)
-	if errors.Is(err, errHelp) {
-		return nil
-	}
-	if err != nil {
+	if helped, err := parseNoArgs(fs, args, "eval takes no arguments"); helped || err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("eval takes no arguments")
 	}
 	qs, err := loadEvalSet(*setPath)
 	if err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync/atomic"
 	"time"
@@ -16,15 +15,8 @@ import (
 // main), then shuts it down gracefully.
 func cmdServe(ctx context.Context, e *env, args []string) error {
 	fs := e.flagSet("serve", "serve")
-	pos, err := parseFlags(fs, args)
-	if errors.Is(err, errHelp) {
-		return nil
-	}
-	if err != nil {
+	if helped, err := parseNoArgs(fs, args, "serve takes no arguments; configure it with environment variables (see README.md)"); helped || err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("serve takes no arguments; configure it with environment variables (see README.md)")
 	}
 	cfg, err := e.config()
 	if err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"text/tabwriter"
 )
@@ -10,15 +9,8 @@ import (
 func cmdSources(ctx context.Context, e *env, args []string) error {
 	fs := e.flagSet("sources", "sources [--json]")
 	asJSON := fs.Bool("json", false, "print a JSON array")
-	pos, err := parseFlags(fs, args)
-	if errors.Is(err, errHelp) {
-		return nil
-	}
-	if err != nil {
+	if helped, err := parseNoArgs(fs, args, "sources takes no arguments"); helped || err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("sources takes no arguments")
 	}
 	cfg, err := e.config()
 	if err != nil {
