@@ -331,13 +331,23 @@ func TestBotMessagesAreEchoedAndMentionsFiltered(t *testing.T) {
 	if len(loud.Mentions) != 1 || !loud.MentionEveryone {
 		t.Errorf("no allowed_mentions should ping like Discord: %+v %v", loud.Mentions, loud.MentionEveryone)
 	}
-	select {
-	case m := <-own:
-		if m.ID != safe.ID || m.Author.ID != srv.BotUserID() || m.Content != safe.Content {
-			t.Errorf("echo = %+v", m.Message)
+	// Both are echoed; discordgo runs handlers on their own goroutines, so
+	// the order they reach the handler in is not the order they were sent.
+	ctx := ctx5(t)
+	echoed := map[string]*discordgo.Message{}
+	for len(echoed) < 2 {
+		select {
+		case m := <-own:
+			echoed[m.ID] = m.Message
+		case <-ctx.Done():
+			t.Fatalf("own messages not echoed: got %d of 2", len(echoed))
 		}
-	case <-ctx5(t).Done():
-		t.Fatal("own message not echoed")
+	}
+	for _, sent := range []*discordgo.Message{safe, loud} {
+		m := echoed[sent.ID]
+		if m == nil || m.Author.ID != srv.BotUserID() || m.Content != sent.Content {
+			t.Errorf("echo of %s = %+v", sent.ID, m)
+		}
 	}
 }
 
