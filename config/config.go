@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -16,8 +15,8 @@ import (
 // Config is everything talkbot can be told. The zero value of an optional
 // part means "off": no LLM, no Discord, no HTTP endpoint.
 type Config struct {
-	// DataDir persists the index and ingested articles. Empty with
-	// DataDirSet false means the default per-user directory.
+	// DataDir persists the index and ingested articles: TALKBOT_DATA_DIR
+	// (DataDirSet) or the default per-user directory ("" if there is none).
 	DataDir    string
 	DataDirSet bool
 
@@ -84,6 +83,8 @@ func Load(getenv func(string) string) (Config, error) {
 	var errs []error
 	if d := strings.TrimSpace(getenv(EnvDataDir)); d != "" {
 		c.DataDir, c.DataDirSet = d, true
+	} else {
+		c.DataDir = defaultDataDir(getenv)
 	}
 	for _, ch := range strings.Split(getenv(EnvAllowedChannels), ",") {
 		if ch = strings.TrimSpace(ch); ch != "" {
@@ -138,17 +139,22 @@ func (c Config) LLMEnabled() bool { return c.ChatModel != "" }
 // ResolvedDataDir is where the persistent store lives: TALKBOT_DATA_DIR, or
 // the per-user data directory ($XDG_DATA_HOME/talkbot, ~/.local/share/talkbot).
 func (c Config) ResolvedDataDir() (string, error) {
-	if c.DataDirSet {
-		return c.DataDir, nil
+	if c.DataDir == "" {
+		return "", fmt.Errorf("no home directory to keep data in: set %s", EnvDataDir)
 	}
-	if x := os.Getenv("XDG_DATA_HOME"); x != "" {
-		return filepath.Join(x, "talkbot"), nil
+	return c.DataDir, nil
+}
+
+// defaultDataDir follows the XDG base directory convention, read through
+// getenv like everything else so callers (and tests) control it.
+func defaultDataDir(getenv func(string) string) string {
+	if x := strings.TrimSpace(getenv("XDG_DATA_HOME")); x != "" {
+		return filepath.Join(x, "talkbot")
 	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("no home directory to keep data in: set %s: %w", EnvDataDir, err)
+	if h := strings.TrimSpace(getenv("HOME")); h != "" {
+		return filepath.Join(h, ".local", "share", "talkbot")
 	}
-	return filepath.Join(home, ".local", "share", "talkbot"), nil
+	return ""
 }
 
 func duration(getenv func(string) string, name string, def time.Duration, errs *[]error) time.Duration {

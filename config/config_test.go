@@ -39,6 +39,21 @@ func TestLoad(t *testing.T) {
 			errHas: []string{EnvEmbedModel}},
 		{name: "secrets never in errors", env: map[string]string{EnvOpenAIKey: "sk-SECRET", EnvDiscordToken: "tok-SECRET",
 			EnvLLMRetries: "many"}, errHas: []string{EnvLLMRetries}, noLeaks: []string{"SECRET"}},
+		{name: "default data dir from XDG", env: map[string]string{"XDG_DATA_HOME": "/x", "HOME": "/h"}, check: func(t *testing.T, c Config) {
+			if d, err := c.ResolvedDataDir(); err != nil || d != "/x/talkbot" || c.DataDirSet {
+				t.Errorf("data dir = %q, %v", d, err)
+			}
+		}},
+		{name: "default data dir from HOME", env: map[string]string{"HOME": "/h"}, check: func(t *testing.T, c Config) {
+			if d, _ := c.ResolvedDataDir(); d != "/h/.local/share/talkbot" {
+				t.Errorf("data dir = %q", d)
+			}
+		}},
+		{name: "no home: the error names TALKBOT_DATA_DIR", env: nil, check: func(t *testing.T, c Config) {
+			if _, err := c.ResolvedDataDir(); err == nil || !strings.Contains(err.Error(), EnvDataDir) {
+				t.Errorf("err = %v", err)
+			}
+		}},
 		{name: "data dir", env: map[string]string{EnvDataDir: "/tmp/tb"}, check: func(t *testing.T, c Config) {
 			if d, err := c.ResolvedDataDir(); err != nil || d != "/tmp/tb" {
 				t.Errorf("data dir = %q, %v", d, err)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -18,11 +17,7 @@ import (
 // no other environment (so it can run in parallel).
 func runIn(t *testing.T, dataDir string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	envv := map[string]string{"TALKBOT_DATA_DIR": dataDir}
-	var out, errb bytes.Buffer
-	err := runEnv(context.Background(), args, &env{stdout: &out, stderr: &errb, getenv: func(k string) string { return envv[k] }})
-	code = exitCode(err, &errb)
-	return out.String(), errb.String(), code
+	return runCLI(t, map[string]string{"TALKBOT_DATA_DIR": dataDir}, args...)
 }
 
 // fixtureDir copies the ingest fixtures (an HTML page full of chrome, a

@@ -22,7 +22,6 @@ func runCLI(t *testing.T, envv map[string]string, args ...string) (stdout, stder
 	if _, ok := envv["TALKBOT_DATA_DIR"]; !ok {
 		// Keep tests away from the developer's own data directory.
 		envv["XDG_DATA_HOME"] = t.TempDir()
-		t.Setenv("XDG_DATA_HOME", envv["XDG_DATA_HOME"])
 	}
 	var out, errb bytes.Buffer
 	err := runEnv(context.Background(), args, &env{stdout: &out, stderr: &errb, getenv: func(k string) string { return envv[k] }})
