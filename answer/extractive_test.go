@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/talkbot/talkbot/retrieval"
+	"github.com/talkbot/talkbot/seeds"
 )
 
 func seedIndex(t testing.TB) *retrieval.Index {
@@ -19,19 +20,12 @@ func seedIndex(t testing.TB) *retrieval.Index {
 	if err != nil {
 		t.Fatal(err)
 	}
-	paths, _ := filepath.Glob(filepath.Join("..", "seeds", "*.txt"))
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		d, err := retrieval.ParseText(retrieval.IDFromPath(p), b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := ix.Add(context.Background(), d); err != nil {
-			t.Fatal(err)
-		}
+	docs, err := seeds.Documents()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ix.Add(context.Background(), docs...); err != nil {
+		t.Fatal(err)
 	}
 	return ix
 }
