@@ -29,12 +29,12 @@ func TestEvalHybridAtLeastAsGoodAsEither(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
-	var scores []evalScores
-	if err := json.Unmarshal([]byte(out), &scores); err != nil {
+	var sets map[string][]evalScores
+	if err := json.Unmarshal([]byte(out), &sets); err != nil {
 		t.Fatal(err)
 	}
 	by := map[string]evalScores{}
-	for _, s := range scores {
+	for _, s := range sets["older"] {
 		by[s.Mode] = s
 	}
 	h, b, v := by["hybrid"], by["bm25"], by["vector"]
@@ -48,5 +48,41 @@ func TestEvalHybridAtLeastAsGoodAsEither(t *testing.T) {
 	// Regression guards at the measured level (126 questions; see README).
 	if h.NotFoundAcc < 0.8 || h.FactHitRate < 0.65 {
 		t.Errorf("answers regressed: not-found accuracy %.3f, fact hit rate %.3f", h.NotFoundAcc, h.FactHitRate)
+	}
+}
+
+// The Discord-style set is typed as people type, and eval reports each
+// kind of question on it.
+func TestDiscordSetKinds(t *testing.T) {
+	qs, err := parseEvalSet(discordSet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for _, q := range qs {
+		kinds[kindOf(q)]++
+		if q.Question != strings.ToLower(q.Question) {
+			t.Errorf("%s is not typed lowercase as in Discord: %q", q.ID, q.Question)
+		}
+		if (q.Kind == kindAnswerable || q.Kind == kindSummary) != q.Answerable {
+			t.Errorf("%s: kind %s but answerable %v", q.ID, q.Kind, q.Answerable)
+		}
+	}
+	if len(qs) < 60 || kinds[kindAnswerable] < 35 || kinds[kindNearTopic] < 12 || kinds[kindSummary] < 5 || kinds[kindGreeting] < 2 {
+		t.Errorf("Discord set too small: %d questions, kinds %v", len(qs), kinds)
+	}
+	out, _, code := runCLI(t, nil, "eval", "--json", "--set", "evalset_discord.json")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	var scores []evalScores
+	if err := json.Unmarshal([]byte(out), &scores); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range scores {
+		k := s.Kinds
+		if k == nil || k.Answerable != kinds[kindAnswerable] || k.NearTopic != kinds[kindNearTopic] || k.Summary != kinds[kindSummary] || k.Greeting != kinds[kindGreeting] {
+			t.Errorf("%s: per-kind figures %+v do not count the set's kinds %v", s.Mode, k, kinds)
+		}
 	}
 }

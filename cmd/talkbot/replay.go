@@ -290,8 +290,9 @@ type styleScores struct {
 	Facts     int `json:"key_facts"`
 	FactsKept int `json:"key_facts_kept"`
 	// Answerable faithful replies whose answer came out "not found".
-	Answerable    int `json:"answerable"`
-	LostNotFound  int `json:"answerable_lost_to_not_found"`
+	Answerable   int `json:"answerable"`
+	LostNotFound int `json:"answerable_lost_to_not_found"`
+	// Fallbacks are faithful replies replaced by an extractive answer.
 	Fallbacks     int `json:"extractive_fallbacks"`
 	Declines      int `json:"declines"`
 	DeclinesKept  int `json:"declines_not_found"`
@@ -386,7 +387,7 @@ func scoreReply(s *styleScores, q replyQuestion, r labelledReply, a answer.Answe
 		s.Replies++
 		replyText = renderReply(r, passages, q.Passages)
 	}
-	if a.Mode != answer.ModeLLM {
+	if a.Mode != answer.ModeLLM && !r.Planted {
 		s.Fallbacks++
 	}
 	declined := false
@@ -556,7 +557,7 @@ func printReplayTable(w io.Writer, rs replySet, all []*styleScores, verbose bool
 	row("key facts kept", func(s *styleScores) string { return frac(s.FactsKept, s.Facts) })
 	row("answerable lost to not-found", func(s *styleScores) string { return fmt.Sprintf("%d/%d", s.LostNotFound, s.Answerable) })
 	row("declines shown as not found", func(s *styleScores) string { return fmt.Sprintf("%d/%d", s.DeclinesKept, s.Declines) })
-	row("extractive fallbacks", func(s *styleScores) string { return fmt.Sprint(s.Fallbacks) })
+	row("faithful replies answered extractively", func(s *styleScores) string { return fmt.Sprintf("%d/%d", s.Fallbacks, s.Replies) })
 	row("Sources: lines shown", func(s *styleScores) string { return fmt.Sprint(s.TrailersShown) })
 	for _, d := range defectTypes {
 		row(d+" removed or fixed", func(s *styleScores) string { return frac(s.DefectsHandled[d], s.Defects[d]) })
