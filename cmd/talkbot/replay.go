@@ -321,11 +321,15 @@ type replayOutcome struct {
 // anyMarker matches a marker group, including the "[?]" of an unmappable one.
 var anyMarker = regexp.MustCompile(`\[[\s\d,;?]*\]`)
 
+// spaceBeforePunct is what a removed marker leaves: "Pokrovsk [1], but".
+var spaceBeforePunct = regexp.MustCompile(`\s+([.,;:!?])`)
+
 // normSentence is a sentence compared for identity: markers, bold and
 // case gone, white space collapsed, end punctuation dropped.
 func normSentence(s string) string {
 	s = strings.NewReplacer("**", "", "__", "").Replace(s)
 	s = anyMarker.ReplaceAllString(s, "")
+	s = spaceBeforePunct.ReplaceAllString(s, "$1")
 	s = squash(s)
 	return strings.Trim(s, " .!?:;,")
 }

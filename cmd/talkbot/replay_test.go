@@ -107,6 +107,8 @@ func TestScoreReplyJudgesTheShownAnswer(t *testing.T) {
 			"Witkoff met Putin for five hours [1].", []answer.Citation{on(1, "d#0")}, 1},
 		{"re-cited to a passage that does not support it", labelledSentence{Text: "Witkoff met Putin for five hours [{a}].", Support: []string{"a"}}, false,
 			"Witkoff met Putin for five hours [1].", []answer.Citation{on(1, "d#1")}, 0},
+		{"per-clause markers moved to the first clause", labelledSentence{Text: "Witkoff met Putin [{a}], and for five hours [{a}].", Support: []string{"a"}}, false,
+			"Witkoff met Putin [1], and for five hours.", []answer.Citation{on(1, "d#0")}, 1},
 		{"one of two markers wrong", labelledSentence{Text: "Witkoff met Putin for five hours [{a}].", Support: []string{"a"}}, false,
 			"Witkoff met Putin for five hours [1][2].", []answer.Citation{on(1, "d#0"), on(2, "d#1")}, 0},
 		{"shown without a marker", labelledSentence{Text: "Witkoff met Putin for five hours [{a}].", Support: []string{"a"}}, false,
