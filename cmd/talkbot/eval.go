@@ -171,7 +171,7 @@ func cmdEval(ctx context.Context, e *env, args []string) error {
 	withLLM := fs.Bool("llm", false, "also score the LLM path on the first set (needs TALKBOT_CHAT_MODEL); JSON becomes {retrieval, llm}")
 	var replies optionalFile
 	fs.Var(&replies, "replies", "replay a labelled LLM-reply set (the built-in one, or FILE) through the real LLM client and citation check")
-	prompts := fs.Bool("prompts", false, "with --replies: print the passages each question's prompt holds, to write replies from")
+	prompts := fs.Bool("prompts", false, "with --replies: print the exact prompt each question gets, to write replies from")
 	pos, err := parseFlags(fs, args)
 	switch {
 	case errors.Is(err, errHelp):
@@ -184,7 +184,13 @@ func cmdEval(ctx context.Context, e *env, args []string) error {
 		return usagef("eval takes no arguments (a reply set is named as --replies FILE)")
 	}
 	if replies.set {
+		if *setPath != "" || *withLLM {
+			return usagef("eval --replies replays its own questions with its own replies: drop --set and --llm")
+		}
 		return cmdReplay(ctx, e, replies.path, *asJSON, *verbose, *prompts)
+	}
+	if *prompts {
+		return usagef("--prompts goes with --replies")
 	}
 	sets, err := evalSets(*setPath)
 	if err != nil {

@@ -92,7 +92,7 @@ func loadReplySet(path string) (replySet, error) {
 	if path != "" {
 		b, err := os.ReadFile(path)
 		if err != nil {
-			return replySet{}, fmt.Errorf("reading reply set: %w", err)
+			return replySet{}, fmt.Errorf("reading reply set (name a JSON reply set, or give --replies alone for the built-in one): %w", err)
 		}
 		raw = b
 	}
@@ -205,8 +205,20 @@ func renderReply(r labelledReply, passages []string, quotes map[string]string) s
 type replayServer struct {
 	set *replySet
 	mu  sync.Mutex
-	// prompts holds the user message received per model name.
+	// prompts holds the user message received per model name; refused
+	// lists requests it could not answer, which make the replay fail.
 	prompts map[string]string
+	refused []string
+}
+
+// refuse answers a request with an OpenAI-style error and records why.
+func (s *replayServer) refuse(w http.ResponseWriter, status int, why string) {
+	s.mu.Lock()
+	s.refused = append(s.refused, why)
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"message": why}})
 }
 
 // replyModel names the reply a request asks for: its question and index.
@@ -219,17 +231,18 @@ var (
 
 func (s *replayServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/chat/completions") {
-		http.Error(w, `{"error":{"message":"only POST /v1/chat/completions"}}`, http.StatusNotFound)
+		s.refuse(w, http.StatusNotFound, "only POST /v1/chat/completions is served")
 		return
 	}
 	var req openai.ChatCompletionRequest
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&req); err != nil {
-		http.Error(w, `{"error":{"message":"bad JSON"}}`, http.StatusBadRequest)
+		s.refuse(w, http.StatusBadRequest, "request is not a chat completion: "+err.Error())
 		return
 	}
 	var qi, ri int
-	if _, err := fmt.Sscanf(req.Model, "replay-%d-%d", &qi, &ri); err != nil || qi >= len(s.set.Questions) || ri >= len(s.set.Questions[qi].Replies) {
-		http.Error(w, `{"error":{"message":"unknown model"}}`, http.StatusNotFound)
+	if _, err := fmt.Sscanf(req.Model, "replay-%d-%d", &qi, &ri); err != nil || qi < 0 || ri < 0 ||
+		qi >= len(s.set.Questions) || ri >= len(s.set.Questions[qi].Replies) {
+		s.refuse(w, http.StatusNotFound, fmt.Sprintf("no reply for model %q", req.Model))
 		return
 	}
 	q := s.set.Questions[qi]
@@ -244,8 +257,9 @@ func (s *replayServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	// The server recognises the question in the prompt, as a model reads it.
 	got := sentQuestion.FindStringSubmatch(user)
-	if got == nil || got[1] != strings.Join(strings.Fields(q.Question), " ") {
-		http.Error(w, `{"error":{"message":"the prompt's question is not the reply's question"}}`, http.StatusBadRequest)
+	want := strings.NewReplacer("<", "‹", ">", "›").Replace(strings.Join(strings.Fields(q.Question), " "))
+	if got == nil || got[1] != want {
+		s.refuse(w, http.StatusBadRequest, fmt.Sprintf("%s: the prompt's question is not %q", q.ID, q.Question))
 		return
 	}
 	var passages []string
@@ -489,8 +503,13 @@ func replay(ctx context.Context, ix answer.Searcher, rs *replySet, log *slog.Log
 			if err != nil {
 				return nil, nil, fmt.Errorf("%s reply %d: %w", q.ID, ri, err)
 			}
-			if a.Note != "" && strings.Contains(a.Note, "unavailable") {
-				return nil, nil, fmt.Errorf("%s reply %d: the local reply server failed: %s", q.ID, ri, a.Note)
+			srv.mu.Lock()
+			refused := srv.refused
+			srv.mu.Unlock()
+			if len(refused) > 0 {
+				// The Engine would quietly answer extractively; a replay
+				// that did not replay must not print figures.
+				return nil, nil, fmt.Errorf("%s reply %d: the local reply server refused: %s", q.ID, ri, refused[0])
 			}
 			scoreReply(scores[r.Style], q, r, a)
 		}
