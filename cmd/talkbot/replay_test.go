@@ -222,3 +222,18 @@ func TestBuiltinReplySetCoversTheBrief(t *testing.T) {
 		t.Error("the set must say its replies were written by a language model imitating each style")
 	}
 }
+
+// The README shows exactly what `talkbot eval --replies` prints today.
+func TestReadmeReplayTableIsCurrent(t *testing.T) {
+	out, stderr, code := runCLI(t, nil, "eval", "--replies")
+	if code != 0 {
+		t.Fatalf("eval --replies exit %d: %s", code, stderr)
+	}
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "$ talkbot eval --replies\n"+out) {
+		t.Errorf("README's replay table is stale; `talkbot eval --replies` prints:\n%s", out)
+	}
+}
