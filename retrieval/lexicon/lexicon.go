@@ -1,0 +1,686 @@
+// Package lexicon knows English word forms and which words mean the same or
+// come from each other, so that "began" can support "started" and
+// "agreement" can support "agreed".
+//
+// The table is generated from WordNet 3.0 (Copyright 2006 by Princeton
+// University; see WORDNET-LICENSE beside this file, which must ship with
+// it) by internal/gen and embedded gzipped. It holds the words common in
+// WordNet's sense-tagged corpus, every word of the built-in articles, and
+// English function words; regular inflections are found at run time by
+// WordNet's own suffix rules, irregular ones are listed.
+//
+// Regenerate it (needs Debian's wordnet-base; building and testing do not):
+//
+//	apt-get install -y wordnet-base && go generate ./retrieval/lexicon
+package lexicon
+
+//go:generate go run ./internal/gen -wordnet /usr/share/wordnet -seeds ../../seeds -out table.gz -known known.txt
+
+import (
+	"bytes"
+	"compress/gzip"
+	_ "embed"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
+
+//go:embed table.gz
+var table []byte
+
+// knownWords is read where it lies, never parsed: see Lexicon.extra.
+//
+//go:embed known.txt
+var knownWords string
+
+// Relation is how two words relate by meaning, ordered by strength.
+type Relation int
+
+const (
+	// None: no known relation.
+	None Relation = iota
+	// Synonym: the words share one of their frequent senses ("start",
+	// "begin"), so one can stand for the other in most news sentences.
+	Synonym
+	// Derived: derivationally related forms, usually across parts of speech
+	// ("agree", "agreement"; "negotiation", "negotiator").
+	Derived
+	// Same: forms of one lemma ("began", "begins").
+	Same
+)
+
+// String names the relation for logs and test output.
+func (r Relation) String() string {
+	switch r {
+	case None:
+		return "none"
+	case Synonym:
+		return "synonym"
+	case Derived:
+		return "derived"
+	case Same:
+		return "same"
+	}
+	return "Relation(" + strconv.Itoa(int(r)) + ")"
+}
+
+// Parts of speech as bits of a lemma's mask, as the generator writes them.
+const (
+	posNoun = 1 << iota
+	posVerb
+	posAdj
+	posAdv
+)
+
+// suffixRules are WordNet's morphy detachment rules (morph(7WN)): a form
+// ending in the first string may be the lemma ending in the second, in the
+// part of speech given. The generator uses the same list.
+var suffixRules = [...]struct {
+	suffix, repl string
+	pos          uint8
+}{
+	{"s", "", posNoun}, {"ses", "s", posNoun}, {"xes", "x", posNoun}, {"zes", "z", posNoun},
+	{"ches", "ch", posNoun}, {"shes", "sh", posNoun}, {"men", "man", posNoun}, {"ies", "y", posNoun},
+	{"s", "", posVerb}, {"ies", "y", posVerb}, {"es", "e", posVerb}, {"es", "", posVerb},
+	{"ed", "e", posVerb}, {"ed", "", posVerb}, {"ing", "e", posVerb}, {"ing", "", posVerb},
+	{"er", "", posAdj}, {"est", "", posAdj}, {"er", "e", posAdj}, {"est", "e", posAdj},
+}
+
+type lemma struct {
+	name  string
+	pos   uint8  // bit mask of posNoun...posAdv; 0 for function words
+	count uint32 // WordNet tagged-sense count: how common the word is
+}
+
+type irregularForm struct {
+	lemma int32
+	pos   uint8
+}
+
+// Lexicon answers word-form and word-meaning questions from one table. It
+// is read-only after Parse and safe for concurrent use.
+type Lexicon struct {
+	lemmas    []lemma
+	index     map[string]int32
+	irregular map[string]span // into forms
+	forms     []irregularForm
+	syn       adjacency // synonyms as id<<2 | part of speech of the shared sense
+	der       adjacency // derivational relatives
+
+	// Further known words, without relations: sorted "word\tX\n" lines
+	// (X: part-of-speech mask in hex), binary-searched in place so 47k
+	// words cost nothing to load. Their ids in a Word are -1-offset, the
+	// byte offset of their line.
+	extra string
+}
+
+type span struct{ start, end uint32 }
+
+// adjacency holds every lemma's sorted neighbour list in one array, which
+// parses with two allocations instead of one per lemma.
+type adjacency struct {
+	off []uint32 // neighbours of lemma i are val[off[i]:off[i+1]]
+	val []int32
+}
+
+func (a adjacency) of(i int32) []int32 { return a.val[a.off[i]:a.off[i+1]] }
+
+// newAdjacency builds the lists from directed edges packed as from<<32 | to.
+func newAdjacency(n int, edges []uint64) adjacency {
+	slices.Sort(edges)
+	edges = slices.Compact(edges)
+	a := adjacency{off: make([]uint32, n+1), val: make([]int32, len(edges))}
+	for k, e := range edges {
+		a.off[e>>32+1]++
+		a.val[k] = int32(uint32(e))
+	}
+	for i := range n {
+		a.off[i+1] += a.off[i]
+	}
+	return a
+}
+
+// Default returns the embedded table, parsed on first use.
+func Default() *Lexicon { return parseDefault() }
+
+var parseDefault = sync.OnceValue(func() *Lexicon {
+	l, err := Parse(bytes.NewReader(table), knownWords)
+	if err != nil {
+		// The table is generated and embedded at build time; the tests
+		// parse it, so this is a broken build, not a user error.
+		panic(fmt.Sprintf("lexicon: embedded table is corrupt (regenerate it with go generate ./retrieval/lexicon): %v", err))
+	}
+	return l
+})
+
+// maxTable bounds the decompressed table, so a hostile file cannot make
+// Parse allocate without limit; the real one is under 1 MB.
+const maxTable = 64 << 20
+
+// Parse reads a gzipped table in the generator's format, and known: the
+// generator's list of further known words (may be empty), which is kept as
+// it is and searched in place, so it must stay sorted.
+func Parse(r io.Reader, known string) (*Lexicon, error) {
+	if known != "" && !strings.HasSuffix(known, "\n") {
+		return nil, errors.New("known-word list does not end with a newline")
+	}
+	comp, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("reading lexicon table: %w", err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(comp))
+	if err != nil {
+		return nil, fmt.Errorf("lexicon table is not gzip: %w", err)
+	}
+	var sb strings.Builder
+	if len(comp) >= 4 {
+		// gzip's trailer holds the decompressed size: one allocation.
+		sb.Grow(int(min(binary.LittleEndian.Uint32(comp[len(comp)-4:]), maxTable)))
+	}
+	if n, err := io.Copy(&sb, io.LimitReader(zr, maxTable+1)); err != nil {
+		return nil, fmt.Errorf("reading lexicon table: %w", err)
+	} else if n > maxTable {
+		return nil, errors.New("lexicon table is larger than 64 MB")
+	}
+	p := parser{rest: sb.String()}
+	l, err := p.parse()
+	if err != nil {
+		return nil, fmt.Errorf("lexicon table line %d: %w", p.line, err)
+	}
+	l.extra = known
+	return l, nil
+}
+
+// parser walks the decompressed table as one string; names and the known
+// words are substrings of it, not copies.
+type parser struct {
+	rest string
+	line int
+}
+
+func (p *parser) next() (string, bool) {
+	if len(p.rest) == 0 {
+		return "", false
+	}
+	p.line++
+	line, rest, _ := strings.Cut(p.rest, "\n")
+	p.rest = rest
+	return line, true
+}
+
+// section reads a header "<tag> <n>" and returns n.
+func (p *parser) section(tag string) (int, error) {
+	line, ok := p.next()
+	if !ok {
+		return 0, fmt.Errorf("missing section %s", tag)
+	}
+	rest, ok := strings.CutPrefix(line, tag+" ")
+	if !ok {
+		return 0, fmt.Errorf("want section %s, got %q", tag, line)
+	}
+	n, ok := atoi(rest)
+	if !ok {
+		return 0, fmt.Errorf("bad count in section %s: %q", tag, rest)
+	}
+	// A hostile count must not allocate before the lines prove it.
+	if n > len(p.rest) {
+		return 0, fmt.Errorf("section %s counts %d lines, more than the table holds", tag, n)
+	}
+	return n, nil
+}
+
+// atoi parses a small non-negative decimal without allocating.
+func atoi(s string) (int, bool) {
+	if s == "" || len(s) > 9 {
+		return 0, false
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+// fields3 splits "a<TAB>b<TAB>c".
+func fields3(line string) (a, b, c string, ok bool) {
+	a, rest, ok1 := strings.Cut(line, "\t")
+	b, c, ok2 := strings.Cut(rest, "\t")
+	return a, b, c, ok1 && ok2 && a != "" && !strings.Contains(c, "\t")
+}
+
+func (p *parser) parse() (*Lexicon, error) {
+	if line, ok := p.next(); !ok || line != "lexicon 1" {
+		return nil, errors.New(`missing header "lexicon 1"`)
+	}
+	n, err := p.section("L")
+	if err != nil {
+		return nil, err
+	}
+	l := &Lexicon{lemmas: make([]lemma, n), index: make(map[string]int32, n)}
+	for i := range n {
+		line, ok := p.next()
+		if !ok {
+			return nil, errors.New("table ends inside the lemma section")
+		}
+		name, posText, countText, ok := fields3(line)
+		pos, ok1 := atoi(posText)
+		count, ok2 := atoi(countText)
+		if !ok || !ok1 || !ok2 || pos > 15 {
+			return nil, fmt.Errorf("want lemma<TAB>pos<TAB>count, got %q", line)
+		}
+		if _, dup := l.index[name]; dup {
+			return nil, fmt.Errorf("lemma %q listed twice", name)
+		}
+		l.lemmas[i] = lemma{name: name, pos: uint8(pos), count: uint32(count)}
+		l.index[name] = int32(i)
+	}
+
+	// Synonym groups and derivation pairs become per-lemma neighbour lists.
+	ng, err := p.section("S")
+	if err != nil {
+		return nil, err
+	}
+	var ids []int32
+	var edges []uint64
+	for range ng {
+		line, ok := p.next()
+		if !ok {
+			return nil, errors.New("table ends inside the synonym section")
+		}
+		posText, rest, _ := strings.Cut(line, " ")
+		pos, ok := atoi(posText)
+		if !ok || pos > 3 {
+			return nil, fmt.Errorf("bad part of speech in %q", line)
+		}
+		ids, err = l.parseIDs(ids[:0], rest)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range ids {
+			for _, b := range ids {
+				if a != b {
+					edges = append(edges, uint64(a)<<32|uint64(b<<2|int32(pos)))
+				}
+			}
+		}
+	}
+	l.syn = newAdjacency(n, edges)
+	nd, err := p.section("D")
+	if err != nil {
+		return nil, err
+	}
+	edges = edges[:0]
+	for range nd {
+		line, ok := p.next()
+		if !ok {
+			return nil, errors.New("table ends inside the derivation section")
+		}
+		ids, err = l.parseIDs(ids[:0], line)
+		if err != nil {
+			return nil, err
+		}
+		if len(ids) != 2 || ids[0] == ids[1] {
+			return nil, fmt.Errorf("want two different lemma ids, got %q", line)
+		}
+		edges = append(edges, uint64(ids[0])<<32|uint64(ids[1]), uint64(ids[1])<<32|uint64(ids[0]))
+	}
+	l.der = newAdjacency(n, edges)
+
+	nx, err := p.section("X")
+	if err != nil {
+		return nil, err
+	}
+	l.irregular = make(map[string]span, nx)
+	l.forms = make([]irregularForm, 0, nx)
+	prev := ""
+	for range nx {
+		line, ok := p.next()
+		if !ok {
+			return nil, errors.New("table ends inside the irregular-form section")
+		}
+		form, idText, posText, ok := fields3(line)
+		id, ok1 := atoi(idText)
+		pos, ok2 := atoi(posText)
+		if !ok || !ok1 || !ok2 || pos > 15 || form < prev {
+			return nil, fmt.Errorf("want sorted form<TAB>lemma<TAB>pos, got %q", line)
+		}
+		if id >= n {
+			return nil, fmt.Errorf("lemma id %d out of range", id)
+		}
+		// Forms are sorted, so one form's readings are adjacent.
+		sp := l.irregular[form]
+		if form != prev {
+			sp = span{uint32(len(l.forms)), uint32(len(l.forms))}
+		}
+		l.forms = append(l.forms, irregularForm{lemma: int32(id), pos: uint8(pos)})
+		sp.end++
+		l.irregular[form] = sp
+		prev = form
+	}
+
+	if strings.TrimSpace(p.rest) != "" {
+		return nil, errors.New("unexpected data after the last section")
+	}
+	return l, nil
+}
+
+// extraLine returns the word and part-of-speech mask of the known-word
+// line starting at byte off.
+func (l *Lexicon) extraLine(off int) (string, uint8) {
+	line := l.extra[off:]
+	if i := strings.IndexByte(line, '\n'); i >= 0 {
+		line = line[:i]
+	}
+	word, mask, _ := strings.Cut(line, "\t")
+	if len(mask) != 1 {
+		return word, 0
+	}
+	switch m := mask[0]; {
+	case m >= '0' && m <= '9':
+		return word, m - '0'
+	case m >= 'a' && m <= 'f':
+		return word, m - 'a' + 10
+	}
+	return word, 0
+}
+
+// findExtra binary-searches the known-word lines for word and returns the
+// byte offset of its line. Probes land mid-line and step back to the line's
+// start, so no index of line offsets is needed.
+func (l *Lexicon) findExtra(word string) (int, uint8, bool) {
+	lo, hi := 0, len(l.extra) // lines starting in [lo, hi) are still candidates
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		start := strings.LastIndexByte(l.extra[:mid], '\n') + 1
+		if start < lo {
+			start = lo
+		}
+		end := len(l.extra)
+		if i := strings.IndexByte(l.extra[start:], '\n'); i >= 0 {
+			end = start + i
+		}
+		w, m := l.extraLine(start)
+		switch {
+		case w == word:
+			return start, m, true
+		case w < word:
+			lo = end + 1
+		default:
+			hi = start
+		}
+	}
+	return 0, 0, false
+}
+
+// name returns the lemma a reading id stands for.
+func (l *Lexicon) name(id int32) string {
+	if id < 0 {
+		w, _ := l.extraLine(int(-1 - id))
+		return w
+	}
+	return l.lemmas[id].name
+}
+
+// count ranks a reading; words without relations were never sense-tagged.
+func (l *Lexicon) count(id int32) uint32 {
+	if id < 0 {
+		return 0
+	}
+	return l.lemmas[id].count
+}
+
+func (l *Lexicon) parseIDs(dst []int32, line string) ([]int32, error) {
+	for f := range strings.FieldsSeq(line) {
+		v, ok := atoi(f)
+		if !ok || v >= len(l.lemmas) {
+			return nil, fmt.Errorf("lemma id %q out of range", f)
+		}
+		dst = append(dst, int32(v))
+	}
+	return dst, nil
+}
+
+func sortedSet(s []int32) []int32 {
+	if len(s) == 0 {
+		return nil
+	}
+	slices.Sort(s)
+	return slices.Clip(slices.Compact(s))
+}
+
+// maxReadings bounds how many lemmas one form can be read as ("axes" is
+// "axe", "ax" or "axis"); no form in WordNet's common words needs more.
+const maxReadings = 6
+
+// Word is a word looked up once, so callers comparing it with many others
+// (a question word against every passage word) pay for the lookup once.
+type Word struct {
+	text     string // lower-cased input
+	readings [maxReadings]int32
+	pos      [maxReadings]uint8 // parts of speech each reading can have here
+	n        uint8
+}
+
+// Lookup lower-cases word and finds the lemmas it can be a form of.
+func (l *Lexicon) Lookup(word string) Word {
+	w := Word{text: normalize(word)}
+	l.readingsOf(&w, w.text)
+	if w.n == 0 {
+		// A possessive is the noun's form too: "Russia's", "workers'".
+		if base, ok := cutPossessive(w.text); ok {
+			l.readingsOf(&w, base)
+		}
+	}
+	if w.n == 0 && strings.ContainsRune(w.text, '\'') {
+		// Contractions are listed without apostrophes ("doesn't" → "doesnt").
+		l.readingsOf(&w, strings.ReplaceAll(w.text, "'", ""))
+	}
+	if w.n == 0 {
+		// Only then the rarer words, to keep the common case fast.
+		l.extraReadingsOf(&w, w.text)
+		if base, ok := cutPossessive(w.text); ok && w.n == 0 {
+			l.extraReadingsOf(&w, base)
+		}
+	}
+	return w
+}
+
+// extraReadingsOf is readingsOf for the words without relations, which have
+// no irregular forms listed.
+func (l *Lexicon) extraReadingsOf(w *Word, s string) {
+	if s == "" {
+		return
+	}
+	if off, m, ok := l.findExtra(s); ok {
+		w.add(int32(-1-off), m)
+	}
+	for _, r := range suffixRules {
+		base, ok := strings.CutSuffix(s, r.suffix)
+		if !ok || base == "" {
+			continue
+		}
+		if off, m, ok := l.findExtra(base + r.repl); ok && m&r.pos != 0 {
+			w.add(int32(-1-off), r.pos)
+		}
+	}
+}
+
+// add records that the word can be lemma id in the parts of speech pos:
+// "lasted" is "last" only as a verb, so the adjective's synonyms ("final")
+// do not apply to it.
+func (w *Word) add(id int32, pos uint8) {
+	if i := slices.Index(w.readings[:w.n], id); i >= 0 {
+		w.pos[i] |= pos
+		return
+	}
+	if int(w.n) == maxReadings {
+		return
+	}
+	w.readings[w.n] = id
+	w.pos[w.n] = pos
+	w.n++
+}
+
+func (l *Lexicon) readingsOf(w *Word, s string) {
+	if s == "" {
+		return
+	}
+	if id, ok := l.index[s]; ok {
+		w.add(id, l.lemmas[id].pos)
+	}
+	if sp, ok := l.irregular[s]; ok {
+		for _, x := range l.forms[sp.start:sp.end] {
+			w.add(x.lemma, x.pos)
+		}
+	}
+	var buf [64]byte
+	for _, r := range suffixRules {
+		base, ok := strings.CutSuffix(s, r.suffix)
+		if !ok || base == "" || len(base)+len(r.repl) > len(buf) {
+			continue
+		}
+		// Built in a stack buffer: the map lookup on string(b) does not allocate.
+		b := append(append(buf[:0], base...), r.repl...)
+		if id, ok := l.index[string(b)]; ok && l.lemmas[id].pos&r.pos != 0 {
+			w.add(id, r.pos)
+		}
+	}
+}
+
+// Text is the lower-cased word.
+func (w Word) Text() string { return w.text }
+
+// Known reports whether the word is a form of a word in the table.
+func (w Word) Known() bool { return w.n > 0 }
+
+func normalize(word string) string {
+	lower := true
+	for i := 0; i < len(word); i++ {
+		c := word[i]
+		if c >= utf8.RuneSelf || c >= 'A' && c <= 'Z' {
+			lower = false
+			break
+		}
+	}
+	if lower {
+		return word
+	}
+	return strings.ReplaceAll(strings.ToLower(word), "’", "'")
+}
+
+func cutPossessive(s string) (string, bool) {
+	if base, ok := strings.CutSuffix(s, "'s"); ok {
+		return base, true
+	}
+	return strings.CutSuffix(s, "'")
+}
+
+// Lemma returns the lower-case base form: "began" → "begin", "children" →
+// "child", "was" → "be". A form with several readings gets the one most
+// common in WordNet's tagged corpus ("saw" → "see"); unknown words come back
+// lower-cased.
+func (l *Lexicon) Lemma(word string) string {
+	w := l.Lookup(word)
+	if w.n == 0 {
+		return w.text
+	}
+	best := w.readings[0]
+	for _, id := range w.readings[1:w.n] {
+		if l.count(id) > l.count(best) {
+			best = id
+		}
+	}
+	return l.name(best)
+}
+
+// Known reports whether word, in any inflection, is an English word in the
+// table. Chat words ("gonna", "rn", "pls", "lol") and most names are not.
+func (l *Lexicon) Known(word string) bool { return l.Lookup(word).Known() }
+
+// Relation says how two words relate by meaning; it is symmetric. Every
+// reading of each word counts, so "talks" (a form of "talk", and the noun
+// "talks") is a synonym of "negotiations".
+func (l *Lexicon) Relation(a, b string) Relation {
+	return l.Relate(l.Lookup(a), l.Lookup(b))
+}
+
+// Relate is Relation for words already looked up.
+func (l *Lexicon) Relate(a, b Word) Relation {
+	if a.text == b.text {
+		return Same
+	}
+	best := None
+	for i, x := range a.readings[:a.n] {
+		for j, y := range b.readings[:b.n] {
+			switch {
+			case x == y:
+				return Same
+			case x < 0 || y < 0:
+				// Words without relations can only be the same word.
+			case best < Derived && contains(l.der.of(x), y):
+				best = Derived
+			case best < Synonym && l.synonyms(x, a.pos[i]&b.pos[j], y):
+				best = Synonym
+			}
+		}
+	}
+	return best
+}
+
+// synonyms reports whether lemmas x and y share a frequent sense in one of
+// the parts of speech in mask.
+func (l *Lexicon) synonyms(x int32, mask uint8, y int32) bool {
+	for p := range int32(4) {
+		if mask&(1<<p) != 0 && contains(l.syn.of(x), y<<2|p) {
+			return true
+		}
+	}
+	return false
+}
+
+// contains is a binary search: neighbour lists are sorted and short.
+func contains(s []int32, v int32) bool {
+	_, ok := slices.BinarySearch(s, v)
+	return ok
+}
+
+// Synonyms returns the lemmas sharing a frequent sense with any reading of
+// word, in alphabetical order, for query expansion. The word's own lemmas
+// are left out.
+func (l *Lexicon) Synonyms(word string) []string {
+	w := l.Lookup(word)
+	var ids []int32
+	for i, x := range w.readings[:w.n] {
+		if x < 0 {
+			continue
+		}
+		for _, e := range l.syn.of(x) {
+			if w.pos[i]&(1<<(e&3)) != 0 {
+				ids = append(ids, e>>2)
+			}
+		}
+	}
+	ids = sortedSet(ids)
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if !slices.Contains(w.readings[:w.n], id) {
+			// Ids follow the sorted lemma list, so this is alphabetical.
+			out = append(out, l.lemmas[id].name)
+		}
+	}
+	return out
+}
+
+// Len is the number of words in the table: lemmas with relations plus the
+// further known words.
+func (l *Lexicon) Len() int { return len(l.lemmas) + strings.Count(l.extra, "\n") }

@@ -1,0 +1,390 @@
+package lexicon
+
+import (
+	"bytes"
+	"compress/gzip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"unicode"
+)
+
+func TestLemma(t *testing.T) {
+	t.Parallel()
+	l := Default()
+	for _, tc := range []struct{ in, want string }{
+		// Irregular forms from WordNet's exception lists.
+		{"began", "begin"},
+		{"chose", "choose"},
+		{"children", "child"},
+		{"was", "be"},
+		{"went", "go"},
+		{"met", "meet"},
+		{"said", "say"},
+		{"men", "man"},
+		{"stopped", "stop"},
+		// Regular forms by WordNet's suffix rules.
+		{"talks", "talk"},
+		{"negotiations", "negotiation"},
+		{"talked", "talk"},
+		{"drones", "drone"},
+		{"lasted", "last"},
+		{"ceasefires", "ceasefire"}, // WordNet's "cease-fire", as people type it
+		// The most common reading wins: "saw" is far more often "see".
+		{"saw", "see"},
+		{"found", "find"},
+		// Case, curly apostrophes and possessives.
+		{"Started", "start"},
+		{"Russia's", "russia"},
+		{"Ukraine’s", "ukraine"},
+		{"workers'", "worker"},
+		// Words known without relations still get their base form.
+		{"hostages", "hostage"},
+		{"truces", "truce"},
+		// Unknown words come back lower-cased.
+		{"Witkoff", "witkoff"},
+		{"gonna", "gonna"},
+		{"", ""},
+	} {
+		if got := l.Lemma(tc.in); got != tc.want {
+			t.Errorf("Lemma(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestKnown(t *testing.T) {
+	t.Parallel()
+	l := Default()
+	for _, tc := range []struct {
+		word string
+		want bool
+	}{
+		{"talks", true},
+		{"Negotiations", true},
+		{"began", true},
+		{"envoy", true},
+		{"the", true}, // function words are not in WordNet but are English
+		{"whose", true},
+		{"could", true},
+		{"truce", true}, // never sense-tagged in WordNet, still a word
+		{"ceasefire", true},
+		{"doesn't", true},
+		{"doesnt", true},
+		{"didn’t", true},
+		{"hostages", true},
+		{"ukraine", true},
+		{"gonna", false},
+		{"rn", false}, // WordNet has "Rn" (radon), but only as a rare symbol
+		{"pls", false},
+		{"lol", false},
+		{"idk", false},
+		{"tbh", false},
+		{"witkoff", false},
+		{"asdfgh", false},
+		{"", false},
+	} {
+		if got := l.Known(tc.word); got != tc.want {
+			t.Errorf("Known(%q) = %v, want %v", tc.word, got, tc.want)
+		}
+	}
+}
+
+// TestRelation holds the pairs Discord-style questions need against the
+// wording of news articles, and pairs that must stay apart.
+func TestRelation(t *testing.T) {
+	t.Parallel()
+	l := Default()
+	for _, tc := range []struct {
+		a, b string
+		want Relation
+	}{
+		{"started", "began", Synonym},
+		{"start", "begin", Synonym},
+		{"picked", "chose", Synonym}, // "pick" is a way to "choose" in WordNet
+		{"talks", "negotiations", Synonym},
+		{"said", "told", Synonym},
+		{"agreed", "agreement", Derived},
+		{"negotiate", "negotiator", Derived},
+		{"negotiation", "negotiator", Derived}, // both derive from "negotiate"
+		{"decide", "decision", Derived},
+		{"decided", "decision", Derived},
+		{"attack", "attacker", Derived},
+		{"began", "begins", Same},
+		{"met", "meeting", Same},
+		{"children", "child", Same},
+		{"was", "is", Same},
+		{"Talks", "talks", Same},
+		{"hostage", "hostages", Same},
+		{"gonna", "gonna", Same},
+		{"russia", "ukraine", None},
+		{"hours", "days", None},
+		{"released", "arrested", None},
+		{"killed", "died", None},  // WordNet: kill is to cause to die, not a synonym
+		{"lasted", "final", None}, // "last" the adjective, not the verb "lasted"
+		{"meeting", "talks", None},
+		{"gonna", "going", None},
+		{"", "talks", None},
+	} {
+		if got := l.Relation(tc.a, tc.b); got != tc.want {
+			t.Errorf("Relation(%q, %q) = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+		if got := l.Relation(tc.b, tc.a); got != tc.want {
+			t.Errorf("Relation(%q, %q) = %v, want %v (not symmetric)", tc.b, tc.a, got, tc.want)
+		}
+	}
+}
+
+func TestSynonyms(t *testing.T) {
+	t.Parallel()
+	l := Default()
+	for _, tc := range []struct {
+		word    string
+		include []string
+		exclude []string
+	}{
+		{"negotiations", []string{"talks"}, []string{"negotiation"}},
+		{"began", []string{"commence", "start"}, []string{"begin"}},
+		{"chose", []string{"pick", "select"}, nil},
+		{"talks", []string{"negotiation", "speak"}, []string{"lecture", "talk"}},
+		{"hours", nil, []string{"day"}},
+		{"gonna", nil, nil},
+		{"hostage", nil, nil},
+	} {
+		got := l.Synonyms(tc.word)
+		if !slices.IsSorted(got) || len(slices.Compact(slices.Clone(got))) != len(got) {
+			t.Errorf("Synonyms(%q) = %v, want sorted without repeats", tc.word, got)
+		}
+		for _, s := range tc.include {
+			if !slices.Contains(got, s) {
+				t.Errorf("Synonyms(%q) = %v, want it to include %q", tc.word, got, s)
+			}
+		}
+		for _, s := range tc.exclude {
+			if slices.Contains(got, s) {
+				t.Errorf("Synonyms(%q) = %v, want it without %q", tc.word, got, s)
+			}
+		}
+		// Only frequent senses count, so a common word does not drag in
+		// half the dictionary when a question is expanded.
+		if len(got) > 12 {
+			t.Errorf("Synonyms(%q) has %d words, want at most 12: %v", tc.word, len(got), got)
+		}
+		for _, s := range got {
+			if r := l.Relation(tc.word, s); r < Synonym {
+				t.Errorf("Synonyms(%q) lists %q but Relation is %v", tc.word, s, r)
+			}
+		}
+	}
+}
+
+// TestSeedWordsKnown checks coverage on the built-in articles: every word
+// they write in lower case (so not a name) is a known English word.
+func TestSeedWordsKnown(t *testing.T) {
+	t.Parallel()
+	l := Default()
+	paths, err := filepath.Glob("../../seeds/*.txt")
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no seed articles found: %v", err)
+	}
+	// Words the articles use that WordNet does not list; anything else
+	// unknown means the table lost coverage.
+	notInWordNet := map[string]bool{"frontline": true, "infrastructural": true}
+	var unknown []string
+	seen := map[string]bool{}
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Split like retrieval.Words: contractions stay whole ("doesn't").
+		for _, w := range strings.FieldsFunc(string(b), func(r rune) bool { return !unicode.IsLetter(r) && r != '\'' && r != '’' }) {
+			w = strings.Trim(w, "'’")
+			if seen[w] || w != strings.ToLower(w) {
+				continue
+			}
+			seen[w] = true
+			if !l.Known(w) && !notInWordNet[w] {
+				unknown = append(unknown, w)
+			}
+		}
+	}
+	if len(seen) < 500 {
+		t.Fatalf("only %d distinct lower-case words in the seeds; is the glob right?", len(seen))
+	}
+	if len(unknown) > 0 {
+		slices.Sort(unknown)
+		t.Errorf("%d seed words are not known: %v", len(unknown), unknown)
+	}
+}
+
+func TestRelationString(t *testing.T) {
+	t.Parallel()
+	for r, want := range map[Relation]string{None: "none", Synonym: "synonym", Derived: "derived", Same: "same", 9: "Relation(9)"} {
+		if got := r.String(); got != want {
+			t.Errorf("%d.String() = %q, want %q", int(r), got, want)
+		}
+	}
+	if !(None < Synonym && Synonym < Derived && Derived < Same) {
+		t.Error("relations must be ordered by strength")
+	}
+}
+
+func gz(t testing.TB, s string) []byte {
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	if _, err := zw.Write([]byte(s)); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+const (
+	tinyTable = "lexicon 1\nL 4\nbegin\t2\t90\nstart\t3\t120\nstarter\t1\t5\nthe\t0\t0\nS 1\n1 0 1\nD 1\n1 2\nX 1\nbegan\t0\t2\n"
+	tinyKnown = "armistice\t1\nhostage\t1\ntruce\t1\nzebu\t1\n"
+)
+
+func TestParseSmallTable(t *testing.T) {
+	t.Parallel()
+	l, err := Parse(bytes.NewReader(gz(t, tinyTable)), tinyKnown)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		a, b string
+		want Relation
+	}{
+		{"began", "started", Synonym},
+		{"starts", "starters", Derived},
+		{"begins", "begin", Same},
+		{"truces", "truce", Same},
+		{"the", "begin", None},
+		// The synonym group is a verb sense; "starter" is only a noun.
+		{"starters", "begin", None},
+	} {
+		if got := l.Relation(tc.a, tc.b); got != tc.want {
+			t.Errorf("Relation(%q, %q) = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+	}
+	for _, w := range []string{"armistice", "hostages", "truce", "zebus"} {
+		if !l.Known(w) {
+			t.Errorf("Known(%q) = false, want true", w)
+		}
+	}
+	for _, w := range []string{"hostel", "aardvark", "zz", "truc"} {
+		if l.Known(w) {
+			t.Errorf("Known(%q) = true, want false", w)
+		}
+	}
+	if l.Len() != 8 {
+		t.Errorf("Len() = %d, want 8", l.Len())
+	}
+}
+
+func TestParseRejectsBrokenTables(t *testing.T) {
+	t.Parallel()
+	for name, table := range map[string]string{
+		"no header":              "L 0\nS 0\nD 0\nX 0\n",
+		"missing section":        "lexicon 1\nL 0\nS 0\nD 0\n",
+		"id out of range":        "lexicon 1\nL 1\na\t1\t1\nS 1\n0 0 5\nD 0\nX 0\n",
+		"bad pos":                "lexicon 1\nL 2\na\t1\t1\nb\t1\t1\nS 1\n7 0 1\nD 0\nX 0\n",
+		"self derivation":        "lexicon 1\nL 1\na\t1\t1\nS 0\nD 1\n0 0\nX 0\n",
+		"truncated lemmas":       "lexicon 1\nL 3\na\t1\t1\n",
+		"duplicate lemma":        "lexicon 1\nL 2\na\t1\t1\na\t1\t1\nS 0\nD 0\nX 0\n",
+		"huge count":             "lexicon 1\nL 99999999\n",
+		"irregular out of range": "lexicon 1\nL 1\na\t1\t1\nS 0\nD 0\nX 1\nb\t3\t1\n",
+		"trailing data":          "lexicon 1\nL 0\nS 0\nD 0\nX 0\nK 2\n",
+	} {
+		if _, err := Parse(bytes.NewReader(gz(t, table)), ""); err == nil {
+			t.Errorf("%s: Parse accepted a broken table", name)
+		}
+	}
+	if _, err := Parse(strings.NewReader("not gzip"), ""); err == nil {
+		t.Error("Parse accepted data that is not gzip")
+	}
+	if _, err := Parse(bytes.NewReader(gz(t, tinyTable)), "truce\t1"); err == nil {
+		t.Error("Parse accepted a known-word list without its final newline")
+	}
+}
+
+// TestKnownListSorted guards the binary search over the embedded list,
+// which Parse does not re-check on every start.
+func TestKnownListSorted(t *testing.T) {
+	t.Parallel()
+	lines := strings.Split(strings.TrimSuffix(knownWords, "\n"), "\n")
+	if len(lines) < 10000 {
+		t.Fatalf("known.txt has %d words, want the generator's full list", len(lines))
+	}
+	prev := ""
+	for i, line := range lines {
+		w, mask, ok := strings.Cut(line, "\t")
+		if !ok || w == "" || len(mask) != 1 || !strings.Contains("123456789abcdef", mask) || w <= prev {
+			t.Fatalf("known.txt line %d = %q after %q, want sorted word<TAB>hex mask", i+1, line, prev)
+		}
+		if _, dup := Default().index[w]; dup {
+			t.Fatalf("known.txt line %d: %q is also in the main table", i+1, w)
+		}
+		prev = w
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add(tinyTable, tinyKnown)
+	f.Add("lexicon 1\nL 0\nS 0\nD 0\nX 0\n", "")
+	f.Fuzz(func(t *testing.T, table, known string) {
+		l, err := Parse(bytes.NewReader(gz(t, table)), known)
+		if err != nil {
+			return
+		}
+		// Whatever parses must answer without panicking, even from an
+		// unsorted known-word list.
+		for _, w := range []string{"began", "starters", "the", "truce", "x", "zebus", ""} {
+			l.Lemma(w)
+			l.Known(w)
+			l.Synonyms(w)
+			l.Relation(w, "start")
+		}
+	})
+}
+
+var benchPairs = [][2]string{
+	{"started", "began"}, {"talks", "negotiations"}, {"agreed", "agreement"}, {"russia", "ukraine"},
+	{"the", "talks"}, {"gonna", "deal"}, {"hostages", "released"}, {"said", "told"},
+}
+
+func BenchmarkRelation(b *testing.B) {
+	l := Default()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		p := benchPairs[i%len(benchPairs)]
+		l.Relation(p[0], p[1])
+	}
+}
+
+// BenchmarkRelate is the hot path when both words were looked up once.
+func BenchmarkRelate(b *testing.B) {
+	l := Default()
+	words := make([][2]Word, len(benchPairs))
+	for i, p := range benchPairs {
+		words[i] = [2]Word{l.Lookup(p[0]), l.Lookup(p[1])}
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		p := words[i%len(words)]
+		l.Relate(p[0], p[1])
+	}
+}
+
+func BenchmarkParse(b *testing.B) {
+	b.ReportAllocs()
+	b.ReportMetric(float64(len(table)), "gz-bytes")
+	for b.Loop() {
+		if _, err := Parse(bytes.NewReader(table), knownWords); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
