@@ -1,7 +1,6 @@
 package answer
 
 import (
-	"math"
 	"regexp"
 	"slices"
 	"strconv"
@@ -23,7 +22,7 @@ const (
 	// at 0.55 the check keeps 35/40 correct citations and 2/116 wrong ones
 	// (precision 0.95, recall 0.88); at 0.5 precision falls to 0.82, at 0.65
 	// recall to 0.68.
-	SupportThreshold = 0.55
+	SupportThreshold = 0.62
 	// partialSupport: in a sentence that cites several passages, each may
 	// carry only part of it; a marker survives if the cited passages
 	// together reach SupportThreshold and this one covers at least this share.
@@ -137,16 +136,22 @@ func tidy(s string) string {
 	return s
 }
 
+// pairShare is the support each of two passages must give a claim on its
+// own to be cited together for it.
+const pairShare = 0.5
+
 // checked is a reply after the citation check.
 type checked struct {
 	Text      string
 	Citations []Citation
-	// Markers counts markers in the reply; Dropped those removed.
+	// Markers counts markers in the reply; Dropped those removed (out of
+	// range, or naming a passage that does not support their claim).
 	Markers, Dropped int
-	// Factual counts sentences that needed a citation; Kept those that had a
-	// valid one. Removed lists the sentences taken out.
-	Factual, Kept int
-	Removed       []string
+	// Factual counts sentences that needed a citation; Kept those shown
+	// with a valid one. Recited counts claims whose markers were moved to the
+	// passage that supports them. Removed lists the sentences taken out.
+	Factual, Kept, Recited int
+	Removed               []string
 }
 
 // mostlyUngrounded reports whether too little of the reply survived to show.
@@ -154,14 +159,78 @@ func (c checked) mostlyUngrounded() bool {
 	return c.Kept == 0 || float64(c.Kept) < minKeptShare*float64(c.Factual)
 }
 
-// verifyCitations verifies a model reply against the passages it was given
-// (numbered from 1 in hits' order).
+// changed reports whether the check altered what the model said, which is
+// when a reader should be told.
+func (c checked) changed() bool { return len(c.Removed) > 0 || c.Recited > 0 }
+
+// trailerLine matches a "Sources:" / "References:" line a model appends
+// after the answer: the markers in the text already say it.
+var trailerLine = regexp.MustCompile(`(?i)^\s*(?:\*\*)?(?:sources?|references?|citations?|cited passages?)(?:\*\*)?\s*(?:used)?\s*:`)
+
+// directAnswer matches a bare "Yes." / "No." opening, which is kept when
+// what follows it is supported.
+var directAnswer = regexp.MustCompile(`(?i)^(?:\*\*)?(yes|no|nope|yep|correct|not quite)(?:\*\*)?[.!,]?$`)
+
+// segment is one clause of a sentence with the markers written after it.
+type segment struct {
+	text    string // words of the clause, markers removed
+	markers []int
+	raw     string // as written, markers included
+}
+
+// segments splits a sentence at its marker groups, so "X [2], while Y [1]"
+// is judged and re-cited per clause. Text after the last marker group joins
+// the last segment.
+func segments(s string) []segment {
+	locs := markerGroup.FindAllStringIndex(s, -1)
+	if len(locs) == 0 {
+		return []segment{{text: stripMarkers(s), raw: s}}
+	}
+	var out []segment
+	start := 0
+	for i := 0; i < len(locs); i++ {
+		end := locs[i][1]
+		// Adjacent groups ("[1][2]", "[1] [2]") belong to one clause.
+		for i+1 < len(locs) && strings.TrimSpace(s[end:locs[i+1][0]]) == "" {
+			i++
+			end = locs[i][1]
+		}
+		raw := s[start:end]
+		out = append(out, segment{text: stripMarkers(raw), markers: markerNumbers(raw), raw: raw})
+		start = end
+	}
+	if rest := s[start:]; strings.TrimSpace(stripMarkers(rest)) != "" && len(retrieval.Analyze(rest)) > 0 {
+		out = append(out, segment{text: stripMarkers(rest), raw: rest})
+	} else if len(out) > 0 {
+		out[len(out)-1].raw += rest
+	}
+	// A clause of only stop words ("[1] and") joins the one before.
+	merged := out[:0]
+	for _, sg := range out {
+		if len(merged) > 0 && len(retrieval.Analyze(sg.text)) == 0 {
+			m := &merged[len(merged)-1]
+			m.raw += sg.raw
+			m.markers = append(m.markers, sg.markers...)
+			continue
+		}
+		merged = append(merged, sg)
+	}
+	return merged
+}
+
+// verifyCitations checks a model reply against the passages it was given
+// (numbered from 1 in hits' order) with the support model: every claim must
+// be supported by the passages it cites. A claim cited to the wrong passage
+// is re-cited to the one that supports it; a claim no passage supports is
+// removed; markers stay where the model put them and are renumbered 1..n in
+// order of appearance, one number per passage sentence quoted.
 func verifyCitations(reply string, hits []retrieval.Hit) checked {
+	return defaultSupporter().verifyCitations(reply, hits)
+}
+
+func (sp *Supporter) verifyCitations(reply string, hits []retrieval.Hit) checked {
 	var c checked
-	ev := newEvidence(hits)
-	// A citation is one passage sentence: sentences citing the same passage
-	// for different facts get different numbers, each with its own quote,
-	// as extractive answers do.
+	ev := sp.newEvidence(hits)
 	type source struct {
 		pi    int
 		quote string
@@ -169,35 +238,68 @@ func verifyCitations(reply string, hits []retrieval.Hit) checked {
 	renum := map[source]int{}
 	var order []source
 	var lines []string
-	for _, l := range replyLines(reply) {
+	pendingDirect := ""
+	for _, l := range replyLines(stripTrailers(reply)) {
 		var kept []string
 		for _, s := range l.sentences {
-			text := stripMarkers(s)
-			sterms := contentTerms(text)
-			valid := ev.validMarkers(s, sterms, digitFigures(text), &c)
-			if len(valid) == 0 {
-				if isLeadIn(text, sterms) {
-					kept = append(kept, text)
+			plain := stripMarkers(s)
+			if directAnswer.MatchString(strings.TrimSpace(plain)) {
+				// "No." stands or falls with what follows it.
+				pendingDirect = strings.TrimSpace(stripMarkdown(plain))
+				c.Markers += len(markerNumbers(s))
+				continue
+			}
+			segs := segments(s)
+			var out strings.Builder
+			ok := true
+			factual := false
+			for _, sg := range segs {
+				c.Markers += len(sg.markers)
+				claim := sp.analyse(sg.text, "")
+				if len(claim.words) == 0 || isLeadIn(sg.text, claim) {
+					out.WriteString(markerGroup.ReplaceAllString(sg.raw, ""))
+					c.Dropped += len(sg.markers)
 					continue
 				}
-				c.Factual++
-				c.Removed = append(c.Removed, text)
+				factual = true
+				pis, recited, dropped := ev.cite(sp, &claim, sg.markers)
+				c.Dropped += dropped
+				if len(pis) == 0 {
+					ok = false
+					break
+				}
+				if recited {
+					c.Recited++
+				}
+				var ns []int
+				for _, pi := range pis {
+					src := source{pi, ev.bestQuote(sp, pi, &claim)}
+					if _, seen := renum[src]; !seen {
+						renum[src] = len(order) + 1
+						order = append(order, src)
+					}
+					if n := renum[src]; !slices.Contains(ns, n) {
+						ns = append(ns, n)
+					}
+				}
+				out.WriteString(placeMarkers(sg.raw, ns))
+			}
+			if !factual {
+				if ok && strings.TrimSpace(out.String()) != "" {
+					kept = appendDirect(kept, &pendingDirect)
+					kept = append(kept, tidy(out.String()))
+				}
 				continue
 			}
 			c.Factual++
-			c.Kept++
-			var ns []int
-			for _, pi := range valid {
-				src := source{pi, ev.bestQuote(pi, sterms)}
-				if _, ok := renum[src]; !ok {
-					renum[src] = len(order) + 1
-					order = append(order, src)
-				}
-				if n := renum[src]; !slices.Contains(ns, n) {
-					ns = append(ns, n)
-				}
+			if !ok {
+				c.Removed = append(c.Removed, plain)
+				pendingDirect = ""
+				continue
 			}
-			kept = append(kept, rewriteMarkers(s, ns))
+			c.Kept++
+			kept = appendDirect(kept, &pendingDirect)
+			kept = append(kept, tidy(out.String()))
 		}
 		if len(kept) > 0 {
 			lines = append(lines, l.prefix+strings.Join(kept, " "))
@@ -215,153 +317,212 @@ func verifyCitations(reply string, hits []retrieval.Hit) checked {
 	return c
 }
 
-// evidence holds the analysed passages of one answer.
-type evidence struct {
-	hits []retrieval.Hit
-	// ctx is each passage's title and heading terms; sents its sentences'
-	// terms; all everything, for the figures check.
-	ctx, all []map[string]bool
-	sents    [][]map[string]bool
-	df       map[string]int // passages containing each term
+// appendDirect puts a held "No." before the supported sentence after it.
+func appendDirect(kept []string, pending *string) []string {
+	if *pending != "" {
+		kept = append(kept, *pending)
+		*pending = ""
+	}
+	return kept
 }
 
-func newEvidence(hits []retrieval.Hit) *evidence {
+// stripTrailers removes "Sources: [1], [2]" lines and a "Sources:" block
+// of marker or title lines at the end of a reply.
+func stripTrailers(reply string) string {
+	lines := strings.Split(reply, "\n")
+	for i, l := range lines {
+		if trailerLine.MatchString(l) {
+			// Everything after a trailer header is the list it heads.
+			return strings.Join(lines[:i], "\n")
+		}
+	}
+	return reply
+}
+
+// placeMarkers writes new marker numbers where the clause's markers stood
+// (at its end when it had none).
+func placeMarkers(raw string, ns []int) string {
+	var b strings.Builder
+	for _, n := range ns {
+		b.WriteString("[" + strconv.Itoa(n) + "]")
+	}
+	if !markerGroup.MatchString(raw) {
+		trimmed := strings.TrimRight(raw, " ")
+		end := len(trimmed)
+		for end > 0 && strings.ContainsRune(".!?\"”’)", rune(trimmed[end-1])) {
+			end--
+		}
+		return trimmed[:end] + " " + b.String() + trimmed[end:] + raw[len(trimmed):]
+	}
+	first := true
+	out := markerGroup.ReplaceAllStringFunc(raw, func(string) string {
+		if first {
+			first = false
+			return "\x00"
+		}
+		return ""
+	})
+	return strings.Replace(out, "\x00", b.String(), 1)
+}
+
+// evidence holds the analysed passages of one answer.
+type evidence struct {
+	hits  []retrieval.Hit
+	sents [][]*text // per passage, its sentences
+	ctx   []*text   // per passage, its title and heading
+	df    map[string]int
+}
+
+func (sp *Supporter) newEvidence(hits []retrieval.Hit) *evidence {
 	e := &evidence{hits: hits, df: map[string]int{}}
 	for _, h := range hits {
 		p := h.Passage
-		ctx := passageTermSet(p.Title + "\n" + p.Heading)
-		all := passageTermSet(p.Title + "\n" + p.Heading)
-		var sents []map[string]bool
+		c := sp.analyse(p.Title+". "+p.Heading, "")
+		seen := map[string]bool{}
+		for st := range c.stems {
+			seen[st] = true
+		}
+		var sents []*text
+		prev := ""
 		for _, s := range p.Sentences {
-			st := passageTermSet(s)
-			sents = append(sents, st)
-			for t := range st {
-				all[t] = true
+			t := sp.analyse(s, prev)
+			if n := lastPerson(s); n != "" {
+				prev = n
+			}
+			sents = append(sents, &t)
+			for st := range t.stems {
+				seen[st] = true
 			}
 		}
-		for t := range all {
-			e.df[t]++
+		for st := range seen {
+			e.df[st]++
 		}
-		e.ctx, e.all, e.sents = append(e.ctx, ctx), append(e.all, all), append(e.sents, sents)
+		e.sents = append(e.sents, sents)
+		e.ctx = append(e.ctx, &c)
 	}
 	return e
 }
 
-// weight makes distinctive terms count more than the topic words every
-// retrieved passage shares ("Putin", "Ukraine"), which would otherwise let
-// any same-topic passage "support" any sentence.
-func (e *evidence) weight(t string) float64 {
-	return math.Log(1 + float64(len(e.hits))/float64(1+e.df[t]))
+// judgeAgainst measures a claim against the given passages together.
+func (e *evidence) judgeAgainst(sp *Supporter, claim *text, pis []int) (verdict, []int) {
+	var ev []*text
+	var owner []int
+	ctx := &text{stems: map[string]bool{}, lemmas: map[string]bool{}}
+	for _, pi := range pis {
+		for _, t := range e.sents[pi] {
+			ev = append(ev, t)
+			owner = append(owner, pi)
+		}
+		c := e.ctx[pi]
+		ctx.words = append(ctx.words, c.words...)
+		ctx.figures = append(ctx.figures, c.figures...)
+		for k := range c.stems {
+			ctx.stems[k] = true
+		}
+		for k := range c.lemmas {
+			ctx.lemmas[k] = true
+		}
+	}
+	weights := sp.claimWeights(claim, func(s string) int { return e.df[s] }, len(e.hits))
+	v, used := sp.judgeUsed(claim, weights, ev, ctx)
+	var contrib []int
+	for _, i := range used {
+		if !slices.Contains(contrib, owner[i]) {
+			contrib = append(contrib, owner[i])
+		}
+	}
+	return v, contrib
 }
 
-// matched returns the sentence terms found in the best window (one or two
-// adjacent sentences, with the passage's title and heading) of passage pi,
-// its weighted share of the sentence, and the window's best sentence.
-func (e *evidence) matched(sterms map[string]bool, pi int) (map[string]bool, float64) {
-	var total float64
-	for t := range sterms {
-		total += e.weight(t)
+// cite returns the passages (0-based) a claim may cite: the ones it cited
+// that support it, or else the passage (or pair) that does, flagged as
+// re-cited. dropped counts the claim's markers not kept.
+func (e *evidence) cite(sp *Supporter, claim *text, markers []int) (pis []int, recited bool, dropped int) {
+	var given []int
+	for _, n := range markers {
+		if n < 1 || n > len(e.hits) {
+			continue
+		}
+		if !slices.Contains(given, n-1) {
+			given = append(given, n-1)
+		}
 	}
-	best, bestScore := map[string]bool{}, 0.0
-	sents := e.sents[pi]
-	for i := range sents {
-		for w := 1; w <= 2 && i+w <= len(sents); w++ {
-			got := map[string]bool{}
-			var score float64
-			for t := range sterms {
-				if e.ctx[pi][t] || sents[i][t] || w == 2 && sents[i+1][t] {
-					got[t] = true
-					score += e.weight(t)
+	dupes := 0
+	seen := map[int]bool{}
+	for _, n := range markers {
+		if seen[n] {
+			dupes++ // a repeated marker is one marker, not a drop
+		}
+		seen[n] = true
+	}
+	count := len(markers) - dupes
+	if len(given) > 0 {
+		v, contrib := e.judgeAgainst(sp, claim, given)
+		if v.supported(SupportThreshold) {
+			return contrib, false, count - len(contrib)
+		}
+		if v.conflict != "" && v.score >= SupportThreshold {
+			// The cited passage says the opposite (negation, another
+			// speaker or place, other words in a quotation): the claim is
+			// false, not mis-cited.
+			return nil, false, count
+		}
+	}
+	// Re-cite: the passage, or pair of passages, that supports the claim
+	// best. A claim no single passage backs may combine two; a claim some
+	// passage contradicts is never re-cited.
+	best, bestScore := []int(nil), 0.0
+	for pi := range e.hits {
+		v, contrib := e.judgeAgainst(sp, claim, []int{pi})
+		if v.conflict != "" && v.score >= SupportThreshold {
+			return nil, false, count
+		}
+		if v.supported(SupportThreshold) && v.score > bestScore {
+			best, bestScore = contrib, v.score
+		}
+	}
+	if best == nil {
+		// Two passages may combine only when each carries a real part of
+		// the claim on its own, so a falsehood cannot be assembled from
+		// stray words of two passages.
+		alone := make([]float64, len(e.hits))
+		for pi := range e.hits {
+			v, _ := e.judgeAgainst(sp, claim, []int{pi})
+			alone[pi] = v.score
+		}
+		for a := range e.hits {
+			for b := a + 1; b < len(e.hits); b++ {
+				if alone[a] < pairShare || alone[b] < pairShare {
+					continue
+				}
+				if v, contrib := e.judgeAgainst(sp, claim, []int{a, b}); v.supported(SupportThreshold) && len(contrib) == 2 && v.score > bestScore {
+					best, bestScore = contrib, v.score
 				}
 			}
-			if score > bestScore {
-				best, bestScore = got, score
-			}
 		}
 	}
-	if total == 0 {
-		return best, 0
+	if best == nil {
+		return nil, false, count
 	}
-	return best, bestScore / total
+	kept := 0
+	for _, pi := range best {
+		if slices.Contains(given, pi) {
+			kept++
+		}
+	}
+	return best, true, count - kept
 }
 
-// validMarkers returns the 0-based passage indexes a sentence may keep, in
-// the order written, counting what it drops.
-func (e *evidence) validMarkers(s string, sterms map[string]bool, figs []string, c *checked) []int {
-	ns := markerNumbers(s)
-	c.Markers += len(ns)
-	var known []int
-	seen := map[int]bool{}
-	for _, n := range ns {
-		if n < 1 || n > len(e.hits) {
-			c.Dropped++ // a passage that was never given
-			continue
-		}
-		if seen[n-1] {
-			continue // repeated marker: keep one, not a drop
-		}
-		seen[n-1] = true
-		known = append(known, n-1)
-	}
-	own := make([]float64, len(known))
-	union := map[string]bool{}
-	for i, pi := range known {
-		var got map[string]bool
-		got, own[i] = e.matched(sterms, pi)
-		for t := range got {
-			union[t] = true
-		}
-	}
-	var total, covered float64
-	for t := range sterms {
-		total += e.weight(t)
-		if union[t] {
-			covered += e.weight(t)
-		}
-	}
-	together := 0.0
-	if total > 0 {
-		together = covered / total
-	}
-	var valid []int
-	for i, pi := range known {
-		ok := own[i] >= SupportThreshold || len(known) > 1 && together >= SupportThreshold && own[i] >= partialSupport
-		if ok && e.figuresBacked(figs, known) {
-			valid = append(valid, pi)
-			continue
-		}
-		c.Dropped++
-	}
-	return valid
-}
-
-// figuresBacked reports whether every number written in digits in a
-// sentence appears in the passages it cites: a wrong figure is the
-// commonest harmful invention.
-func (e *evidence) figuresBacked(figs []string, cited []int) bool {
-	for _, f := range figs {
-		found := false
-		for _, pi := range cited {
-			found = found || e.all[pi][f]
-		}
-		if !found {
-			return false
-		}
-	}
-	return true
-}
-
-// bestQuote is the passage sentence that carries most of what the citing
-// sentence says: the exact text a reader can check.
-func (e *evidence) bestQuote(pi int, want map[string]bool) string {
+// bestQuote is the passage sentence that carries most of the claim: the
+// exact text a reader can check.
+func (e *evidence) bestQuote(sp *Supporter, pi int, claim *text) string {
 	p := e.hits[pi].Passage
+	weights := sp.claimWeights(claim, func(s string) int { return e.df[s] }, len(e.hits))
 	best, bestScore := "", -1.0
 	for i, st := range e.sents[pi] {
 		var score float64
-		for t := range want {
-			if st[t] {
-				score += e.weight(t)
-			}
+		for j, w := range claim.words {
+			score += weights[j] * sp.wordMatch(w, st)
 		}
 		// Ties go to the shorter sentence: less to read for the same support.
 		score -= float64(len(p.Sentences[i])) / 1e6
@@ -372,83 +533,17 @@ func (e *evidence) bestQuote(pi int, want map[string]bool) string {
 	return best
 }
 
-// isLeadIn reports whether a sentence asserts nothing that needs a source:
-// a lead-in to a list ("The articles give different figures:") or words
-// with no content terms at all.
-func isLeadIn(text string, terms map[string]bool) bool {
-	return len(terms) == 0 || strings.HasSuffix(text, ":")
-}
-
-// numberWords lets "five hours" in a passage back "5 hours" in an answer.
-var numberWords = map[string]string{
-	"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
-	"nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "twenty": "20", "thirty": "30",
-}
-
-// digitFigures are the figures a sentence states: numbers in digits, and
-// number words from two up ("one" is too often not a figure: "one article").
-func digitFigures(text string) []string {
-	var out []string
-	for _, w := range retrieval.Words(text) {
-		if d, ok := numberWords[w]; ok && w != "one" {
-			out = append(out, d)
-		} else if w[0] >= '0' && w[0] <= '9' {
-			out = append(out, w)
+// isLeadIn reports whether a clause asserts nothing that needs a source: a
+// lead-in to a list ("The articles give different figures:") or only
+// filler ("Based on the passages,").
+func isLeadIn(s string, t text) bool {
+	if strings.HasSuffix(strings.TrimSpace(s), ":") {
+		return true
+	}
+	for _, w := range t.words {
+		if !fillerWords[w.surface] {
+			return false
 		}
 	}
-	return out
-}
-
-// passageTermSet is the set of analysed terms of passage text; a number
-// word counts as itself and as its digits.
-func passageTermSet(text string) map[string]bool {
-	set := map[string]bool{}
-	for _, w := range retrieval.Words(text) {
-		if d, ok := numberWords[w]; ok {
-			set[d] = true
-		}
-		if !retrieval.IsStopWord(w) {
-			set[retrieval.Stem(w)] = true
-		}
-	}
-	return set
-}
-
-// contentTerms is the set of analysed terms of an answer sentence, number
-// words as digits, minus words that say where a claim comes from rather
-// than what it is ("the article reports"): an answer may add them and no
-// passage needs to contain them.
-func contentTerms(text string) map[string]bool {
-	set := map[string]bool{}
-	for _, w := range retrieval.Words(text) {
-		if d, ok := numberWords[w]; ok {
-			set[d] = true
-			continue
-		}
-		if !retrieval.IsStopWord(w) {
-			set[retrieval.Stem(w)] = true
-		}
-	}
-	for _, w := range []string{"articl", "report", "accord", "passag", "sourc", "state", "mention", "note", "describ", "claim"} {
-		delete(set, w)
-	}
-	return set
-}
-
-// rewriteMarkers replaces a sentence's marker groups with its new marker
-// numbers, written once where the first group stood.
-func rewriteMarkers(s string, ns []int) string {
-	var b strings.Builder
-	for _, n := range ns {
-		b.WriteString("[" + strconv.Itoa(n) + "]")
-	}
-	first := true
-	out := markerGroup.ReplaceAllStringFunc(s, func(string) string {
-		if first {
-			first = false
-			return "\x00"
-		}
-		return ""
-	})
-	return tidy(strings.Replace(out, "\x00", " "+b.String(), 1))
+	return true
 }

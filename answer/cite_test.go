@@ -147,8 +147,9 @@ func citeTuning(t *testing.T) (correct, wrong []float64, kept map[bool][2]int) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sterms := contentTerms(c.S)
-		ev := newEvidence(res.Hits)
+		sp := defaultSupporter()
+		ev := sp.newEvidence(res.Hits)
+		claim := sp.analyse(c.S, "")
 		any := false
 		for i, h := range res.Hits {
 			ok := false
@@ -156,15 +157,19 @@ func citeTuning(t *testing.T) (correct, wrong []float64, kept map[bool][2]int) {
 				ok = ok || strings.Contains(h.Passage.EmbedText(), alt)
 			}
 			any = any || ok
-			_, s := ev.matched(sterms, i)
+			v, _ := ev.judgeAgainst(sp, &claim, []int{i})
+			s := v.score
+			if v.conflict != "" || v.missing != "" {
+				s = 0
+			}
 			if ok {
 				correct = append(correct, s)
 			} else {
 				wrong = append(wrong, s)
 			}
-			v := verifyCitations(fmt.Sprintf("%s [%d]", strings.TrimSuffix(c.S, "."), i+1), res.Hits)
+			vc := verifyCitations(fmt.Sprintf("%s [%d]", strings.TrimSuffix(c.S, "."), i+1), res.Hits)
 			k := kept[ok]
-			if v.Dropped == 0 {
+			if vc.Dropped == 0 {
 				k[0]++
 			} else {
 				k[1]++

@@ -194,13 +194,15 @@ func (l *LLM) Generate(ctx context.Context, req Request, ev retrieval.Result, on
 	}
 	c := verifyCitations(reply, ev.Hits)
 	l.log.Debug("model replied", "model", l.model, "prompt", PromptVersion, "took", time.Since(start),
-		"markers", c.Markers, "dropped", c.Dropped, "sentences", c.Factual, "kept", c.Kept)
+		"markers", c.Markers, "dropped", c.Dropped, "sentences", c.Factual, "kept", c.Kept, "recited", c.Recited)
 	a.DroppedMarkers = c.Dropped
 	switch {
-	case c.Markers == 0 && declines(reply):
+	case c.Kept == 0 && declines(stripMarkers(stripTrailers(reply))):
 		// Rule 3 of the prompt: the passages do not answer it. Our own
-		// wording is shown, not the model's, which is unchecked.
+		// wording is shown, not the model's, which is unchecked; a plain
+		// decline needs no note.
 		a.Text = NotFoundText
+		a.DroppedMarkers = 0
 		return a, nil
 	case c.mostlyUngrounded():
 		l.log.Warn("model answer mostly unsupported by its passages; answering extractively",
@@ -213,8 +215,16 @@ func (l *LLM) Generate(ctx context.Context, req Request, ev retrieval.Result, on
 	a.Text = defuseMentions(c.Text)
 	a.Citations = c.Citations
 	a.Found = true
+	if c.changed() {
+		a.Note = checkedNote
+	}
 	return a, nil
 }
+
+// checkedNote tells the reader the model's answer was corrected: a claim
+// the articles don't support was removed, or a citation moved to the
+// passage that supports it.
+const checkedNote = "Parts of the language model's answer were removed or re-cited because the articles don't support them as written."
 
 // stream runs one streamed chat completion and returns the whole reply.
 func (l *LLM) stream(ctx context.Context, msgs []promptMessage, onDelta func(string)) (string, error) {

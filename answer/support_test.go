@@ -1,0 +1,197 @@
+package answer
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/talkbot/talkbot/retrieval"
+)
+
+// One table-driven case per mechanism of the support model, each judged
+// the way the LLM citation check judges: a claim against the passages it
+// cites.
+func TestSupportMechanisms(t *testing.T) {
+	t.Parallel()
+	passages := []string{
+		"Witkoff met Putin in Moscow for about five hours. The Kremlin said no compromise was reached.",
+		"Russia controls about one-fifth of Ukraine's territory. Police said 12 people were arrested and later released on Sunday.",
+		"The talks in Florida lasted two days. It was the fourth round of negotiations in a month.",
+		"Kremlin spokesman Dmitry Peskov spoke to reporters in Moscow. He said the talks were useful. Umerov said Ukraine is optimistic.",
+		"The talks started on Sunday in Miami. Putin picked Dmitriev as his envoy.",
+	}
+	hits := passageHits(passages...)
+	sp := defaultSupporter()
+	cases := []struct {
+		mechanism, claim string
+		cite             int // 1-based passage cited
+		want             bool
+	}{
+		{"same words", "Witkoff met Putin for about five hours.", 1, true},
+		{"word forms: irregular verb", "Witkoff meets Putin for five hours.", 1, true},
+		{"filler is not content", "Based on the passages, Witkoff met Putin for five hours.", 1, true},
+		{"invented name", "Witkoff met Xi Jinping for five hours.", 1, false},
+		{"number word backs digits", "Witkoff met Putin for 5 hours.", 1, true},
+		{"wrong figure", "Witkoff met Putin for seven hours.", 1, false},
+		{"fraction backs percentage", "Russia controls about 20% of Ukraine's territory.", 2, true},
+		{"fraction is not another percentage", "Russia controls about 25% of Ukraine's territory.", 2, false},
+		{"ordinal is not a count", "There have been four rounds of negotiations in a month.", 3, false},
+		{"ordinal backs ordinal", "It was the 4th round of negotiations.", 3, true},
+		{"figure goes with its noun", "Police said 12 people were released.", 2, true},
+		{"figure with the wrong noun", "The talks in Florida lasted two weeks.", 3, false},
+		{"negation dropped", "The Kremlin said a compromise was reached.", 1, false},
+		{"negation kept", "The Kremlin said no compromise was reached.", 1, true},
+		{"speaker swapped", "Umerov said the talks were useful.", 4, false},
+		{"he said resolved to the person before", "Peskov said the talks were useful.", 4, true},
+		{"place swapped", "The talks started on Sunday in Geneva.", 5, false},
+		{"non-adjacent sentences combine", "Witkoff met Putin for five hours, and the Kremlin said no compromise was reached.", 1, true},
+	}
+	for _, c := range cases {
+		t.Run(c.mechanism, func(t *testing.T) {
+			t.Parallel()
+			ev := sp.newEvidence(hits)
+			claim := sp.analyse(c.claim, "")
+			v, _ := ev.judgeAgainst(sp, &claim, []int{c.cite - 1})
+			if got := v.supported(SupportThreshold); got != c.want {
+				t.Errorf("%q against passage %d: supported=%v (score %.2f, missing %q, conflict %q), want %v",
+					c.claim, c.cite, got, v.score, v.missing, v.conflict, c.want)
+			}
+		})
+	}
+}
+
+// The LLM citation check, one case per behaviour a reader sees.
+func TestCitationCheckBehaviours(t *testing.T) {
+	t.Parallel()
+	hits := passageHits(
+		"Witkoff met Putin in Moscow for about five hours. The Kremlin said no compromise was reached.",
+		"Russia controls about 19.3% of Ukraine, independent assessments say.",
+		"A missile attack on the Odesa region killed eight people.",
+	)
+	cases := []struct {
+		name, reply, want string
+		recited           int
+	}{
+		{"markers stay per clause",
+			"Russia controls 19.3% of Ukraine [2], while Witkoff met Putin for five hours [1].",
+			"Russia controls 19.3% of Ukraine [1], while Witkoff met Putin for five hours [2].", 0},
+		{"a true sentence with the wrong citation is re-cited",
+			"A missile attack on Odesa killed eight people [1].",
+			"A missile attack on Odesa killed eight people [1].", 1},
+		{"an out-of-range marker is replaced by the supporting passage",
+			"Russia controls 19.3% of Ukraine [9].",
+			"Russia controls 19.3% of Ukraine [1].", 1},
+		{"a Sources trailer line is removed",
+			"Witkoff met Putin for five hours [1].\nSources: [1], [2]",
+			"Witkoff met Putin for five hours [1].", 0},
+		{"a References block is removed",
+			"Witkoff met Putin for five hours [1].\n\n**References:**\n[1] Article 0\n[2] Article 1",
+			"Witkoff met Putin for five hours [1].", 0},
+		{"markers after the full stop, list style",
+			"Witkoff met Putin for five hours.[1, 2]",
+			"Witkoff met Putin for five hours [1].", 0},
+		{"a short direct answer stays before its supported sentence",
+			"No. The Kremlin said no compromise was reached [1].",
+			"No. The Kremlin said no compromise was reached [1].", 0},
+		{"an uncited true sentence gets its citation",
+			"No. The Kremlin said no compromise was reached.",
+			"No. The Kremlin said no compromise was reached [1].", 1},
+		{"bold is kept but does not hide words",
+			"Witkoff met Putin for **five hours** [1].",
+			"Witkoff met Putin for **five hours** [1].", 0},
+		{"a falsehood in the passage's own words is removed",
+			"Witkoff met Putin for five hours [1]. The Kremlin said a compromise was reached [1].",
+			"Witkoff met Putin for five hours [1].", 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			got := verifyCitations(c.reply, hits)
+			if got.Text != c.want || got.Recited != c.recited {
+				t.Errorf("got %q (re-cited %d), want %q (re-cited %d)", got.Text, got.Recited, c.want, c.recited)
+			}
+		})
+	}
+}
+
+// Question understanding: the asked type, frame words and chat filler out
+// of the content, the focus noun kept.
+func TestParseQuestion(t *testing.T) {
+	t.Parallel()
+	sp := defaultSupporter()
+	cases := []struct {
+		q       string
+		typ     answerType
+		content string // stems of content words, space-separated
+		focus   string
+	}{
+		{"which country hosted the talks", typePlace, "host talk", ""},
+		{"what month were the last direct talks", typeDate, "last direct talk", ""},
+		{"how long did the trip run", typeDuration, "trip run", ""},
+		{"how many drones hit kyiv rn", typeNumber, "drone hit kyiv", "drone"},
+		{"who did putin send to miami pls", typePerson, "putin send miami", ""},
+		{"why is moscow gonna hit ukrainian ports harder", typeReason, "moscow hit ukrain port harder", ""},
+		{"what did trump call the moscow meeting", typeQuote, "trump moscow meet", ""},
+		{"how many ppl died in odesa", typeNumber, "peopl die odesa", "peopl"},
+		{"where r the nato ministers meeting", typePlace, "nato minist meet", ""},
+	}
+	for _, c := range cases {
+		q := sp.parseQuestion(c.q)
+		var content, focus []string
+		for _, w := range q.words {
+			content = append(content, w.stem)
+		}
+		for _, w := range q.focus {
+			focus = append(focus, w.stem)
+		}
+		if q.typ != c.typ || strings.Join(content, " ") != c.content || strings.Join(focus, " ") != c.focus {
+			t.Errorf("%q: type %v content %q focus %q; want %v %q %q", c.q, q.typ, strings.Join(content, " "),
+				strings.Join(focus, " "), c.typ, c.content, c.focus)
+		}
+	}
+}
+
+// Offline answers to questions typed as people type them.
+func TestExtractDiscordStyle(t *testing.T) {
+	t.Parallel()
+	ix := seedIndex(t)
+	eng := &Engine{Index: ix}
+	cases := []struct {
+		q     string
+		want  string // in the answer; "" means not found
+		found bool
+	}{
+		{"how long did witkoff n putin talk for", "five", true},
+		{"how many ppl died in the odesa strike", "eight", true},
+		{"where was zelensky born", "", false},
+		{"who's the mayor of miami", "", false},
+		{"what happened in odesa", "Odesa", true},
+		{"tl;dr?", "[1]", true},
+		{"hi", "/help", false},
+		{"help", "/help", false},
+	}
+	for _, c := range cases {
+		a, err := eng.Ask(t.Context(), Request{Question: c.q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Found != c.found || !strings.Contains(a.Text, c.want) {
+			t.Errorf("%q: found=%v %q; want found=%v containing %q", c.q, a.Found, a.Text, c.found, c.want)
+		}
+		if a.Found {
+			checkCitations(t, a)
+		}
+	}
+}
+
+func TestEditDistance(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		a, b string
+		want int
+	}{{"zelenksy", "zelensky", 1}, {"negotiatons", "negotiations", 1}, {"putin", "putin", 0}, {"kyiv", "moscow", 3}} {
+		if got := editDistance(c.a, c.b, 2); got != c.want {
+			t.Errorf("editDistance(%q, %q) = %d, want %d", c.a, c.b, got, c.want)
+		}
+	}
+	_ = retrieval.Words
+}
