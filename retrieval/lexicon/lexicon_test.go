@@ -325,7 +325,7 @@ func TestKnownListSorted(t *testing.T) {
 		if !ok || w == "" || len(mask) != 1 || !strings.Contains("123456789abcdef", mask) || w <= prev {
 			t.Fatalf("known.txt line %d = %q after %q, want sorted word<TAB>hex mask", i+1, line, prev)
 		}
-		if _, dup := Default().index[w]; dup {
+		if _, dup := Default().find(w); dup {
 			t.Fatalf("known.txt line %d: %q is also in the main table", i+1, w)
 		}
 		prev = w
@@ -386,5 +386,19 @@ func BenchmarkParse(b *testing.B) {
 		if _, err := Parse(bytes.NewReader(table), knownWords); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkLookup shows the cost by kind of word: unknown words pay for
+// the search of the further known words too.
+func BenchmarkLookup(b *testing.B) {
+	l := Default()
+	for _, w := range []string{"talks", "began", "Negotiations", "hostages", "witkoff", "gonna"} {
+		b.Run(w, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				l.Lookup(w)
+			}
+		})
 	}
 }
