@@ -72,12 +72,14 @@ func (r Relation) String() string {
 	return "Relation(" + strconv.Itoa(int(r)) + ")"
 }
 
-// Parts of speech as bits of a lemma's mask, as the generator writes them.
+// Parts of speech as bits of a lemma's mask, as the generator writes them,
+// and the bit that marks a function word.
 const (
 	posNoun = 1 << iota
 	posVerb
 	posAdj
 	posAdv
+	functionWord
 )
 
 // suffixRules are WordNet's morphy detachment rules (morph(7WN)): a form
@@ -100,7 +102,7 @@ var suffixRules = [...]struct {
 type lemma struct {
 	off   uint32 // name is raw[off : off+n]
 	n     uint8
-	pos   uint8  // bit mask of posNoun...posAdv; 0 for function words
+	pos   uint8  // bit mask of posNoun...posAdv, functionWord
 	count uint32 // WordNet tagged-sense count: how common the word is
 }
 
@@ -301,7 +303,7 @@ func (p *parser) parse() (*Lexicon, error) {
 		name, posText, countText, ok := fields3(line)
 		pos, ok1 := atoi(posText)
 		count, ok2 := atoi(countText)
-		if !ok || !ok1 || !ok2 || pos > 15 || len(name) > 255 {
+		if !ok || !ok1 || !ok2 || pos > 31 || len(name) > 255 {
 			return nil, fmt.Errorf("want lemma<TAB>pos<TAB>count, got %q", line)
 		}
 		// Sorted and so unique: Synonyms relies on id order being alphabetical.
@@ -600,11 +602,20 @@ func (l *Lexicon) readingsOf(w *Word, s string) {
 	if s == "" {
 		return
 	}
-	if id, ok := l.find(s); ok {
-		w.add(id, l.lemmas[id].pos)
+	id, ok := l.find(s)
+	if ok {
+		// A function word is itself, with no part of speech, so "in" is
+		// never the inch and "his" never "hi".
+		w.add(id, l.lemmas[id].pos&^functionWord)
+		if l.lemmas[id].pos&functionWord != 0 {
+			w.pos[w.n-1] = 0
+		}
 	}
 	for _, x := range l.irregularOf(s) {
 		w.add(x.lemma, x.pos)
+	}
+	if ok && l.lemmas[id].pos&functionWord != 0 {
+		return
 	}
 	var buf [64]byte
 	for _, r := range suffixRules {
@@ -689,8 +700,9 @@ func (l *Lexicon) Relate(a, b Word) Relation {
 			switch {
 			case x == y:
 				return Same
-			case x < 0 || y < 0:
-				// Words without relations can only be the same word.
+			case x < 0 || y < 0 || a.pos[i] == 0 || b.pos[j] == 0:
+				// Words without relations and function words relate
+				// only by identity.
 			case best < Derived && contains(l.der.of(x), y):
 				best = Derived
 			case best < Synonym && l.synonyms(x, a.pos[i]&b.pos[j], y):

@@ -43,6 +43,10 @@ func TestLemma(t *testing.T) {
 		// Words known without relations still get their base form.
 		{"hostages", "hostage"},
 		{"truces", "truce"},
+		// Function words are themselves, not WordNet's rare homographs.
+		{"his", "his"}, // not "hi"
+		{"is", "be"},
+		{"its", "its"},
 		// Unknown words come back lower-cased.
 		{"Witkoff", "witkoff"},
 		{"gonna", "gonna"},
@@ -118,6 +122,12 @@ func TestRelation(t *testing.T) {
 		{"Talks", "talks", Same},
 		{"hostage", "hostages", Same},
 		{"gonna", "gonna", Same},
+		{"has", "had", Same},
+		// Function words are not the inch, iodine or a testament.
+		{"in", "inch", None},
+		{"i", "iodine", None},
+		{"will", "volition", None},
+		{"his", "hi", None},
 		{"russia", "ukraine", None},
 		{"hours", "days", None},
 		{"released", "arrested", None},

@@ -32,7 +32,8 @@
 // Table format (text, then gzip), four sections each opened by a header line:
 //
 //	lexicon 1
-//	L <n>            n lines "lemma<TAB>posmask<TAB>count": posmask bits n=1 v=2 a=4 r=8;
+//	L <n>            n lines "lemma<TAB>posmask<TAB>count": posmask bits n=1 v=2 a=4 r=8,
+//	                 16 for a function word (see closedClass);
 //	                 count is the lemma's tagged-sense count, used to rank readings
 //	S <n>            n lines "pos i j ...": lemmas i, j ... share a frequent sense in
 //	                 part of speech pos (0 noun, 1 verb, 2 adjective, 3 adverb)
@@ -130,6 +131,9 @@ const (
 )
 
 var posFile = [numPOS]string{"noun", "verb", "adj", "adv"}
+
+// functionWord is the posmask bit of closedClass words.
+const functionWord = 16
 
 // synsetID names a synset across files: WordNet offsets are per file.
 type synsetID struct {
@@ -402,11 +406,15 @@ var suffixRules = [numPOS][][2]string{
 	adj:  {{"er", ""}, {"est", ""}, {"er", "e"}, {"est", "e"}},
 }
 
-// closedClass are English function words WordNet does not list (it holds
-// only nouns, verbs, adjectives and adverbs). They are kept so Known does not
-// call "the" or "whose" an unknown word. Contractions are listed without
-// their apostrophe, the way retrieval.Words keeps them ("doesn't" → "doesnt");
-// they are not lemmatised, so "didnt" never reads as "do".
+// closedClass are English function words. WordNet lists only nouns, verbs,
+// adjectives and adverbs, so most are missing ("the", "whose") and must be
+// added for Known; others are WordNet homographs of rare nouns ("in" the
+// inch, "i" iodine, "us" the United States, "will" a testament, "his" read
+// as "hi"). The table marks them all with functionWord, and the runtime
+// gives them no suffix rules and no synonyms or derivations: only their
+// listed irregular forms ("was" → "be"). Contractions are listed without
+// their apostrophe, the way retrieval.Words keeps them ("doesn't" →
+// "doesnt"); they are not lemmatised, so "didnt" never reads as "do".
 var closedClass = strings.Fields(`
 a about above across after against along although among an and another any anybody anyone anything around as at
 because before behind below beneath beside besides between beyond both but by despite down during each either
@@ -417,10 +425,10 @@ than that the their theirs them themselves then there these they this those thou
 toward towards under underneath unless until up upon us versus via what whatever when whenever where whereas
 wherever whether which whichever while who whoever whom whose why with within without yet you your yours yourself
 yourselves could shall should would not no yes we amid amidst amongst cannot else ought thus hence whilst lest
-unto whereby thereby
+unto whereby thereby am is are was were has had can may might must will
 aint arent cant couldnt didnt doesnt dont hadnt hasnt havent isnt mightnt mustnt neednt shant shouldnt wasnt
 werent wont wouldnt im ive youre youve youll youd hes shes theyre theyve theyll theyd weve whats thats whos
-theres heres wheres lets
+theres heres wheres
 `)
 
 func readSeedWords(dir string) ([]string, error) {
@@ -522,8 +530,9 @@ func build(wn *wordNet, seedWords []string, minCount int, verbose bool, stderr i
 			}
 		}
 	}
+	closed := map[string]bool{}
 	for _, w := range closedClass {
-		keep[w] = true
+		keep[w], closed[w] = true, true
 	}
 	t := &table{}
 	for l := range keep {
@@ -538,6 +547,9 @@ func build(wn *wordNet, seedWords []string, minCount int, verbose bool, stderr i
 			if _, ok := wn.senses[p][l]; ok {
 				mask |= 1 << p
 			}
+		}
+		if closed[l] {
+			mask |= functionWord
 		}
 		t.posmask = append(t.posmask, mask)
 		t.count = append(t.count, wn.total(l))
