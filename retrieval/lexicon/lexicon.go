@@ -296,6 +296,7 @@ func (p *parser) parse() (*Lexicon, error) {
 	l := &Lexicon{raw: p.all, lemmas: make([]lemma, n), index: make([]int32, size), seed: maphash.MakeSeed()}
 	prev := ""
 	for i := range n {
+		off := len(p.all) - len(p.rest) // where the line, and so its name, starts
 		line, ok := p.next()
 		if !ok {
 			return nil, errors.New("table ends inside the lemma section")
@@ -311,7 +312,6 @@ func (p *parser) parse() (*Lexicon, error) {
 			return nil, fmt.Errorf("lemma %q is out of order or repeated", name)
 		}
 		prev = name
-		off := len(p.all) - len(p.rest) - len(line) - 1
 		l.lemmas[i] = lemma{off: uint32(off), n: uint8(len(name)), pos: uint8(pos), count: uint32(count)}
 		slot := l.slot(name)
 		l.index[slot] = int32(i) + 1

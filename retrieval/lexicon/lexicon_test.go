@@ -146,6 +146,40 @@ func TestRelation(t *testing.T) {
 	}
 }
 
+// TestRelationSymmetric checks every pair of words of the built-in
+// articles: Relation must not depend on argument order.
+func TestRelationSymmetric(t *testing.T) {
+	t.Parallel()
+	l := Default()
+	var words []Word
+	seen := map[string]bool{}
+	for _, w := range seedWords(t) {
+		if lw := strings.ToLower(w); !seen[lw] {
+			seen[lw] = true
+			words = append(words, l.Lookup(lw))
+		}
+	}
+	related := 0
+	for i, a := range words {
+		for _, b := range words[i+1:] {
+			ab, ba := l.Relate(a, b), l.Relate(b, a)
+			if ab != ba {
+				t.Fatalf("Relate(%q, %q) = %v but Relate(%q, %q) = %v", a.Text(), b.Text(), ab, b.Text(), a.Text(), ba)
+			}
+			if ab != None {
+				related++
+			}
+		}
+	}
+	// Related pairs must be rare among the words of five articles, or the
+	// support model would find support everywhere.
+	pairs := len(words) * (len(words) - 1) / 2
+	t.Logf("%d words, %d of %d pairs related", len(words), related, pairs)
+	if related == 0 || related*100 > pairs {
+		t.Errorf("%d of %d word pairs related, want some but under 1%%", related, pairs)
+	}
+}
+
 func TestSynonyms(t *testing.T) {
 	t.Parallel()
 	l := Default()
@@ -194,30 +228,18 @@ func TestSynonyms(t *testing.T) {
 func TestSeedWordsKnown(t *testing.T) {
 	t.Parallel()
 	l := Default()
-	paths, err := filepath.Glob("../../seeds/*.txt")
-	if err != nil || len(paths) == 0 {
-		t.Fatalf("no seed articles found: %v", err)
-	}
 	// Words the articles use that WordNet does not list; anything else
 	// unknown means the table lost coverage.
 	notInWordNet := map[string]bool{"frontline": true, "infrastructural": true}
 	var unknown []string
 	seen := map[string]bool{}
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
+	for _, w := range seedWords(t) {
+		if seen[w] || w != strings.ToLower(w) {
+			continue
 		}
-		// Split like retrieval.Words: contractions stay whole ("doesn't").
-		for _, w := range strings.FieldsFunc(string(b), func(r rune) bool { return !unicode.IsLetter(r) && r != '\'' && r != '’' }) {
-			w = strings.Trim(w, "'’")
-			if seen[w] || w != strings.ToLower(w) {
-				continue
-			}
-			seen[w] = true
-			if !l.Known(w) && !notInWordNet[w] {
-				unknown = append(unknown, w)
-			}
+		seen[w] = true
+		if !l.Known(w) && !notInWordNet[w] {
+			unknown = append(unknown, w)
 		}
 	}
 	if len(seen) < 500 {
@@ -227,6 +249,30 @@ func TestSeedWordsKnown(t *testing.T) {
 		slices.Sort(unknown)
 		t.Errorf("%d seed words are not known: %v", len(unknown), unknown)
 	}
+}
+
+// seedWords returns the words of the built-in articles, split like
+// retrieval.Words: contractions stay whole ("doesn't"). The articles are
+// read from disk so this package does not depend on the seeds package.
+func seedWords(t *testing.T) []string {
+	t.Helper()
+	paths, err := filepath.Glob("../../seeds/*.txt")
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no seed articles found: %v", err)
+	}
+	var words []string
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range strings.FieldsFunc(string(b), func(r rune) bool { return !unicode.IsLetter(r) && r != '\'' && r != '’' }) {
+			if w = strings.Trim(w, "'’"); w != "" {
+				words = append(words, w)
+			}
+		}
+	}
+	return words
 }
 
 func TestRelationString(t *testing.T) {
