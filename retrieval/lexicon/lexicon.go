@@ -2,14 +2,27 @@
 // come from each other, so that "began" can support "started" and
 // "agreement" can support "agreed".
 //
-// The table is generated from WordNet 3.0 (Copyright 2006 by Princeton
+// The tables are generated from WordNet 3.0 (Copyright 2006 by Princeton
 // University; see WORDNET-LICENSE beside this file, which must ship with
-// it) by internal/gen and embedded gzipped. It holds the words common in
-// WordNet's sense-tagged corpus, every word of the built-in articles, and
-// English function words; regular inflections are found at run time by
-// WordNet's own suffix rules, irregular ones are listed.
+// them) by internal/gen and embedded. table.gz holds, with their relations,
+// the 17k words seen in WordNet's sense-tagged corpus, every word of the
+// built-in articles, and English function words; known.txt lists WordNet's
+// 47k other plain words ("truce", "hostage"), known but without relations.
+// Regular inflections are found at run time by WordNet's own suffix rules;
+// irregular ones ("began", "children") are listed.
 //
-// Regenerate it (needs Debian's wordnet-base; building and testing do not):
+// Synonyms come only from a word's frequent senses, and a word read as a
+// verb ("lasted") gets only verb synonyms. Derivations are WordNet's
+// derivational links plus words sharing a link and a four-letter stem
+// ("negotiation", "negotiator"). WordNet lacks some obvious pairs
+// ("threat"/"threaten", "loss"/"lose", "choice"/"choose"); they are None.
+//
+// On a hot path, Lookup each word once and compare the results with Relate:
+// that is tens of nanoseconds a pair, against a microsecond or two for
+// Relation on two strings.
+//
+// Regenerate the tables (needs Debian's wordnet-base; building and testing
+// do not):
 //
 //	apt-get install -y wordnet-base && go generate ./retrieval/lexicon
 package lexicon
@@ -158,7 +171,8 @@ func newAdjacency(n int, edges []uint64) adjacency {
 	return a
 }
 
-// Default returns the embedded table, parsed on first use.
+// Default returns the embedded tables, parsed on first use (about 5 ms of
+// CPU and 1.8 MB of heap).
 func Default() *Lexicon { return parseDefault() }
 
 var parseDefault = sync.OnceValue(func() *Lexicon {
@@ -526,7 +540,7 @@ func sortedSet(s []int32) []int32 {
 }
 
 // maxReadings bounds how many lemmas one form can be read as ("axes" is
-// "axe", "ax" or "axis"); no form in WordNet's common words needs more.
+// "axe", "ax" or "axis", the most any inflection of the table's words has).
 const maxReadings = 6
 
 // Word is a word looked up once, so callers comparing it with many others
