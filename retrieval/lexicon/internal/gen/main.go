@@ -76,11 +76,13 @@ func run(args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	wnDir := fs.String("wordnet", "/usr/share/wordnet", "WordNet 3.0 dict directory (Debian package wordnet-base)")
 	seedDir := fs.String("seeds", "../../seeds", "directory of *.txt articles whose words are all kept")
-	out := fs.String("out", "table.gz", "output file")
+	out := fs.String("out", "table.gz", "output file for the gzipped table")
 	minCount := fs.Int("min", 1, "smallest tagged-sense count that makes a word common")
 	knownOut := fs.String("known", "known.txt", `output file for the further known words ("" for none)`)
 	verbose := fs.Bool("v", false, "list the verb pairs that become synonyms through a hypernym")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return nil
+	} else if err != nil {
 		return err
 	}
 	wn, err := loadWordNet(*wnDir)
