@@ -678,8 +678,10 @@ func cutPossessive(s string) (string, bool) {
 // "child", "was" → "be". A form with several readings gets the one most
 // common in WordNet's tagged corpus ("saw" → "see"); unknown words come back
 // lower-cased.
-func (l *Lexicon) Lemma(word string) string {
-	w := l.Lookup(word)
+func (l *Lexicon) Lemma(word string) string { return l.LemmaOf(l.Lookup(word)) }
+
+// LemmaOf is Lemma for a word already looked up.
+func (l *Lexicon) LemmaOf(w Word) string {
 	if w.n == 0 {
 		return w.text
 	}
@@ -690,6 +692,29 @@ func (l *Lexicon) Lemma(word string) string {
 		}
 	}
 	return l.name(best)
+}
+
+// Lemmas returns every lemma word can be a form of, most common first
+// ("saw" → "see", "saw"), for indexing a word under all its readings;
+// nil when the word is unknown.
+func (l *Lexicon) Lemmas(word string) []string {
+	w := l.Lookup(word)
+	ids := slices.Clone(w.readings[:w.n])
+	slices.SortStableFunc(ids, func(a, b int32) int {
+		ca, cb := l.count(a), l.count(b)
+		if ca != cb {
+			if ca > cb {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(l.name(a), l.name(b))
+	})
+	var out []string
+	for _, id := range ids {
+		out = append(out, l.name(id))
+	}
+	return out
 }
 
 // Known reports whether word, in any inflection, is an English word in the

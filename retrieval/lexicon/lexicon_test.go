@@ -58,6 +58,29 @@ func TestLemma(t *testing.T) {
 	}
 }
 
+func TestLemmas(t *testing.T) {
+	t.Parallel()
+	l := Default()
+	for _, tc := range []struct {
+		in   string
+		want []string
+	}{
+		{"saw", []string{"see", "saw"}},
+		{"talks", []string{"talk", "talks"}},
+		{"lasted", []string{"last"}},
+		{"hostages", []string{"hostage"}},
+		{"his", []string{"his"}},
+		{"gonna", nil},
+	} {
+		if got := l.Lemmas(tc.in); !slices.Equal(got, tc.want) {
+			t.Errorf("Lemmas(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+		if got, want := l.LemmaOf(l.Lookup(tc.in)), l.Lemma(tc.in); got != want {
+			t.Errorf("LemmaOf(Lookup(%q)) = %q, Lemma = %q", tc.in, got, want)
+		}
+	}
+}
+
 func TestKnown(t *testing.T) {
 	t.Parallel()
 	l := Default()
