@@ -132,6 +132,11 @@ func TestRelation(t *testing.T) {
 		{"picked", "chose", Synonym}, // "pick" is a way to "choose" in WordNet
 		{"talks", "negotiations", Synonym},
 		{"said", "told", Synonym},
+		{"huge", "large", Synonym}, // an adjective and the head of its cluster
+		{"tiny", "small", Synonym},
+		{"wounded", "injured", Synonym},
+		{"huge", "tiny", None}, // opposite clusters
+		{"big", "small", None},
 		{"agreed", "agreement", Derived},
 		{"negotiate", "negotiator", Derived},
 		{"negotiation", "negotiator", Derived}, // both derive from "negotiate"

@@ -14,7 +14,8 @@
 //	-known file    where to write the list of further known words
 //	-min n         smallest tagged-sense count that makes a word "common"
 //	-known ""      write no such list (Known then says false for words like "truce")
-//	-v             list the verb pairs that become synonyms through a hypernym
+//	-v             list the verb and adjective pairs that become synonyms
+//	               through a hypernym or an adjective cluster
 //
 // The output is deterministic: the same inputs give a byte-identical file
 // (everything is sorted and the gzip header carries no name or time).
@@ -79,7 +80,7 @@ func run(args []string, stderr io.Writer) error {
 	out := fs.String("out", "table.gz", "output file for the gzipped table")
 	minCount := fs.Int("min", 1, "smallest tagged-sense count that makes a word common")
 	knownOut := fs.String("known", "known.txt", `output file for the further known words ("" for none)`)
-	verbose := fs.Bool("v", false, "list the verb pairs that become synonyms through a hypernym")
+	verbose := fs.Bool("v", false, "list the verb and adjective pairs that become synonyms through a hypernym or an adjective cluster")
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 		return nil
 	} else if err != nil {
@@ -147,6 +148,7 @@ type synset struct {
 	words    []string    // lower-case lemmas, in WordNet order
 	hypernym []synsetID  // @ and @i pointers
 	hyponyms int         // how many ~ and ~i pointers: how general the synset is
+	similar  []synsetID  // & pointers: from an adjective satellite to its head
 	derived  [][2]string // (word in this synset, word in the other): "+" pointers
 }
 
@@ -299,6 +301,10 @@ func (wn *wordNet) dataLine(p int, line string) error {
 			s.hypernym = append(s.hypernym, target)
 		case "~", "~i":
 			s.hyponyms++
+		case "&":
+			if f[2] == "s" {
+				s.similar = append(s.similar, target)
+			}
 		case "+":
 			src, _ := strconv.ParseInt(srcDst[:2], 16, 0)
 			dst, _ := strconv.ParseInt(srcDst[2:], 16, 0)
@@ -615,6 +621,36 @@ func build(wn *wordNet, seedWords []string, minCount int, verbose bool, stderr i
 					fmt.Fprintf(stderr, "hypernym synonym: %s -> %s\n", l, hw)
 				}
 				addGroup(verb, []int{i, j})
+			}
+		}
+	}
+	// An adjective whose first sense is a satellite ("huge") is a
+	// near-synonym of its head's words when that head is also their first
+	// sense ("large", "big"): WordNet's adjective clusters.
+	for i, l := range t.lemmas {
+		ids := wn.senses[adj][l]
+		cs := wn.counts[adj][l]
+		if len(ids) == 0 || len(cs) == 0 || cs[0] < minHyponymCount {
+			continue
+		}
+		s := wn.synsets[ids[0]]
+		if s == nil {
+			continue
+		}
+		for _, h := range s.similar {
+			hs := wn.synsets[h]
+			if hs == nil {
+				continue
+			}
+			for _, hw := range hs.words {
+				j, ok := index[hw]
+				if !ok || len(wn.senses[adj][hw]) == 0 || wn.senses[adj][hw][0] != h {
+					continue
+				}
+				if verbose {
+					fmt.Fprintf(stderr, "similar adjective: %s -> %s\n", l, hw)
+				}
+				addGroup(adj, []int{i, j})
 			}
 		}
 	}
