@@ -143,6 +143,10 @@ func TestRelation(t *testing.T) {
 		{"decide", "decision", Derived},
 		{"decided", "decision", Derived},
 		{"attack", "attacker", Derived},
+		{"presidential", "president", Derived}, // WordNet's pertainyms
+		{"ukrainian", "ukraine", Derived},
+		{"quickly", "quick", Derived},
+		{"russian", "ukrainian", None},
 		{"began", "begins", Same},
 		{"met", "meeting", Same},
 		{"children", "child", Same},

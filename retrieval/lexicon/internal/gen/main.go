@@ -305,7 +305,10 @@ func (wn *wordNet) dataLine(p int, line string) error {
 			if f[2] == "s" {
 				s.similar = append(s.similar, target)
 			}
-		case "+":
+		case "+", "\\":
+			// "+" links derivationally related forms; "\" links an
+			// adjective to the noun it pertains to ("presidential",
+			// "president") and an adverb to its adjective ("quickly").
 			src, _ := strconv.ParseInt(srcDst[:2], 16, 0)
 			dst, _ := strconv.ParseInt(srcDst[2:], 16, 0)
 			if src > 0 && dst > 0 {
