@@ -11,11 +11,15 @@
 // Regular inflections are found at run time by WordNet's own suffix rules;
 // irregular ones ("began", "children") are listed.
 //
-// Synonyms come only from a word's frequent senses, and a word read as a
-// verb ("lasted") gets only verb synonyms. Derivations are WordNet's
-// derivational links plus words sharing a link and a four-letter stem
-// ("negotiation", "negotiator"). WordNet lacks some obvious pairs
-// ("threat"/"threaten", "loss"/"lose", "choice"/"choose"); they are None.
+// Synonyms come from a word's frequent senses only, plus two of WordNet's
+// near-synonym links: a common verb whose first sense is a manner of its
+// hypernym ("pick" → "choose") and a common adjective in the cluster of a
+// head adjective ("huge" → "large"). A word read as a verb ("lasted") gets
+// only verb synonyms. Derivations are WordNet's derivational and pertainym
+// links ("agreement", "presidential", "quickly") plus words sharing a link
+// and a four-letter stem ("negotiation", "negotiator"). WordNet lacks some
+// obvious pairs ("threat"/"threaten", "loss"/"lose", "choice"/"choose");
+// they are None.
 //
 // On a hot path, Lookup each word once and compare the results with Relate:
 // that is tens of nanoseconds a pair, against a microsecond or two for
