@@ -2,14 +2,31 @@
 // come from each other, so that "began" can support "started" and
 // "agreement" can support "agreed".
 //
-// The table is generated from WordNet 3.0 (Copyright 2006 by Princeton
+// The tables are generated from WordNet 3.0 (Copyright 2006 by Princeton
 // University; see WORDNET-LICENSE beside this file, which must ship with
-// it) by internal/gen and embedded gzipped. It holds the words common in
-// WordNet's sense-tagged corpus, every word of the built-in articles, and
-// English function words; regular inflections are found at run time by
-// WordNet's own suffix rules, irregular ones are listed.
+// them) by internal/gen and embedded. table.gz holds, with their relations,
+// the 17k words seen in WordNet's sense-tagged corpus, every word of the
+// built-in articles, and English function words; known.txt lists WordNet's
+// 47k other plain words ("truce", "hostage"), known but without relations.
+// Regular inflections are found at run time by WordNet's own suffix rules;
+// irregular ones ("began", "children") are listed.
 //
-// Regenerate it (needs Debian's wordnet-base; building and testing do not):
+// Synonyms come from a word's frequent senses only, plus two of WordNet's
+// near-synonym links: a common verb whose first sense is a manner of its
+// hypernym ("pick" → "choose") and a common adjective in the cluster of a
+// head adjective ("huge" → "large"). A word read as a verb ("lasted") gets
+// only verb synonyms. Derivations are WordNet's derivational and pertainym
+// links ("agreement", "presidential", "quickly") plus words sharing a link
+// and a four-letter stem ("negotiation", "negotiator"). WordNet lacks some
+// obvious pairs ("threat"/"threaten", "loss"/"lose", "choice"/"choose");
+// they are None.
+//
+// On a hot path, Lookup each word once and compare the results with Relate:
+// that is tens of nanoseconds a pair, against a microsecond or two for
+// Relation on two strings.
+//
+// Regenerate the tables (needs Debian's wordnet-base; building and testing
+// do not):
 //
 //	apt-get install -y wordnet-base && go generate ./retrieval/lexicon
 package lexicon
@@ -23,7 +40,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -70,35 +89,42 @@ func (r Relation) String() string {
 	return "Relation(" + strconv.Itoa(int(r)) + ")"
 }
 
-// Parts of speech as bits of a lemma's mask, as the generator writes them.
+// Parts of speech as bits of a lemma's mask, as the generator writes them,
+// and the bit that marks a function word.
 const (
 	posNoun = 1 << iota
 	posVerb
 	posAdj
 	posAdv
+	functionWord
 )
 
 // suffixRules are WordNet's morphy detachment rules (morph(7WN)): a form
-// ending in the first string may be the lemma ending in the second, in the
-// part of speech given. The generator uses the same list.
+// ending in suffix may be the lemma ending in repl instead, in the parts of
+// speech given. The generator uses the same rules; here the noun and verb
+// rules that coincide are merged so each base is looked up once.
 var suffixRules = [...]struct {
 	suffix, repl string
 	pos          uint8
 }{
-	{"s", "", posNoun}, {"ses", "s", posNoun}, {"xes", "x", posNoun}, {"zes", "z", posNoun},
-	{"ches", "ch", posNoun}, {"shes", "sh", posNoun}, {"men", "man", posNoun}, {"ies", "y", posNoun},
-	{"s", "", posVerb}, {"ies", "y", posVerb}, {"es", "e", posVerb}, {"es", "", posVerb},
+	{"s", "", posNoun | posVerb}, {"ies", "y", posNoun | posVerb},
+	{"ses", "s", posNoun}, {"xes", "x", posNoun}, {"zes", "z", posNoun},
+	{"ches", "ch", posNoun}, {"shes", "sh", posNoun}, {"men", "man", posNoun},
+	{"es", "e", posVerb}, {"es", "", posVerb},
 	{"ed", "e", posVerb}, {"ed", "", posVerb}, {"ing", "e", posVerb}, {"ing", "", posVerb},
 	{"er", "", posAdj}, {"est", "", posAdj}, {"er", "e", posAdj}, {"est", "e", posAdj},
 }
 
+// lemma is 12 bytes: its name is a slice of the decompressed table.
 type lemma struct {
-	name  string
-	pos   uint8  // bit mask of posNoun...posAdv; 0 for function words
+	off   uint32 // name is raw[off : off+n]
+	n     uint8
+	pos   uint8  // bit mask of posNoun...posAdv, functionWord
 	count uint32 // WordNet tagged-sense count: how common the word is
 }
 
 type irregularForm struct {
+	form  string
 	lemma int32
 	pos   uint8
 }
@@ -106,21 +132,23 @@ type irregularForm struct {
 // Lexicon answers word-form and word-meaning questions from one table. It
 // is read-only after Parse and safe for concurrent use.
 type Lexicon struct {
-	lemmas    []lemma
-	index     map[string]int32
-	irregular map[string]span // into forms
-	forms     []irregularForm
-	syn       adjacency // synonyms as id<<2 | part of speech of the shared sense
-	der       adjacency // derivational relatives
+	raw    string // the decompressed table
+	lemmas []lemma
+	// index is an open-addressing hash table of lemma id+1 (0: empty slot),
+	// a quarter of the memory of a map[string]int32 and built without
+	// rehashing, which matters because the table loads at every start.
+	index []int32
+	seed  maphash.Seed
+	forms []irregularForm // sorted by form
+	syn   adjacency       // synonyms as id<<2 | part of speech of the shared sense
+	der   adjacency       // derivational relatives
 
 	// Further known words, without relations: sorted "word\tX\n" lines
-	// (X: part-of-speech mask in hex), binary-searched in place so 47k
-	// words cost nothing to load. Their ids in a Word are -1-offset, the
-	// byte offset of their line.
+	// (X: part-of-speech mask in hex), binary-searched where go:embed put
+	// them, so 47k words cost nothing to load: no index, no copy, no page
+	// of heap. Their ids in a Word are -1-offset, their line's byte offset.
 	extra string
 }
-
-type span struct{ start, end uint32 }
 
 // adjacency holds every lemma's sorted neighbour list in one array, which
 // parses with two allocations instead of one per lemma.
@@ -132,6 +160,7 @@ type adjacency struct {
 func (a adjacency) of(i int32) []int32 { return a.val[a.off[i]:a.off[i+1]] }
 
 // newAdjacency builds the lists from directed edges packed as from<<32 | to.
+// It sorts edges in place.
 func newAdjacency(n int, edges []uint64) adjacency {
 	slices.Sort(edges)
 	edges = slices.Compact(edges)
@@ -146,11 +175,12 @@ func newAdjacency(n int, edges []uint64) adjacency {
 	return a
 }
 
-// Default returns the embedded table, parsed on first use.
+// Default returns the embedded tables, parsed on first use (about 7 ms of
+// CPU and 1.9 MB of heap; the known-word list is not parsed at all).
 func Default() *Lexicon { return parseDefault() }
 
 var parseDefault = sync.OnceValue(func() *Lexicon {
-	l, err := Parse(bytes.NewReader(table), knownWords)
+	l, err := parse(table, knownWords)
 	if err != nil {
 		// The table is generated and embedded at build time; the tests
 		// parse it, so this is a broken build, not a user error.
@@ -167,12 +197,19 @@ const maxTable = 64 << 20
 // generator's list of further known words (may be empty), which is kept as
 // it is and searched in place, so it must stay sorted.
 func Parse(r io.Reader, known string) (*Lexicon, error) {
-	if known != "" && !strings.HasSuffix(known, "\n") {
-		return nil, errors.New("known-word list does not end with a newline")
-	}
 	comp, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("reading lexicon table: %w", err)
+	}
+	return parse(comp, known)
+}
+
+func parse(comp []byte, known string) (*Lexicon, error) {
+	if known != "" && !strings.HasSuffix(known, "\n") {
+		return nil, errors.New("known-word list does not end with a newline")
+	}
+	if len(known) > math.MaxInt32 {
+		return nil, errors.New("known-word list is larger than 2 GB")
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(comp))
 	if err != nil {
@@ -188,7 +225,8 @@ func Parse(r io.Reader, known string) (*Lexicon, error) {
 	} else if n > maxTable {
 		return nil, errors.New("lexicon table is larger than 64 MB")
 	}
-	p := parser{rest: sb.String()}
+	p := parser{all: sb.String()}
+	p.rest = p.all
 	l, err := p.parse()
 	if err != nil {
 		return nil, fmt.Errorf("lexicon table line %d: %w", p.line, err)
@@ -197,11 +235,11 @@ func Parse(r io.Reader, known string) (*Lexicon, error) {
 	return l, nil
 }
 
-// parser walks the decompressed table as one string; names and the known
-// words are substrings of it, not copies.
+// parser walks the decompressed table as one string; names are
+// substrings of it, not copies.
 type parser struct {
-	rest string
-	line int
+	all, rest string
+	line      int
 }
 
 func (p *parser) next() (string, bool) {
@@ -266,8 +304,17 @@ func (p *parser) parse() (*Lexicon, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &Lexicon{lemmas: make([]lemma, n), index: make(map[string]int32, n)}
+	if len(p.all) > math.MaxUint32 {
+		return nil, errors.New("table larger than 4 GB")
+	}
+	size := 1
+	for size < 2*n {
+		size <<= 1
+	}
+	l := &Lexicon{raw: p.all, lemmas: make([]lemma, n), index: make([]int32, size), seed: maphash.MakeSeed()}
+	prev := ""
 	for i := range n {
+		off := len(p.all) - len(p.rest) // where the line, and so its name, starts
 		line, ok := p.next()
 		if !ok {
 			return nil, errors.New("table ends inside the lemma section")
@@ -275,14 +322,17 @@ func (p *parser) parse() (*Lexicon, error) {
 		name, posText, countText, ok := fields3(line)
 		pos, ok1 := atoi(posText)
 		count, ok2 := atoi(countText)
-		if !ok || !ok1 || !ok2 || pos > 15 {
+		if !ok || !ok1 || !ok2 || pos > 31 || len(name) > 255 {
 			return nil, fmt.Errorf("want lemma<TAB>pos<TAB>count, got %q", line)
 		}
-		if _, dup := l.index[name]; dup {
-			return nil, fmt.Errorf("lemma %q listed twice", name)
+		// Sorted and so unique: Synonyms relies on id order being alphabetical.
+		if name <= prev {
+			return nil, fmt.Errorf("lemma %q is out of order or repeated", name)
 		}
-		l.lemmas[i] = lemma{name: name, pos: uint8(pos), count: uint32(count)}
-		l.index[name] = int32(i)
+		prev = name
+		l.lemmas[i] = lemma{off: uint32(off), n: uint8(len(name)), pos: uint8(pos), count: uint32(count)}
+		slot := l.slot(name)
+		l.index[slot] = int32(i) + 1
 	}
 
 	// Synonym groups and derivation pairs become per-lemma neighbour lists.
@@ -290,8 +340,10 @@ func (p *parser) parse() (*Lexicon, error) {
 	if err != nil {
 		return nil, err
 	}
-	var ids []int32
-	var edges []uint64
+	// Groups are read first so the edge list is allocated once, exactly.
+	var ids, ends []int32 // members of all groups; where each group ends
+	var groupPOS []uint8
+	nEdges := 0
 	for range ng {
 		line, ok := p.next()
 		if !ok {
@@ -302,22 +354,36 @@ func (p *parser) parse() (*Lexicon, error) {
 		if !ok || pos > 3 {
 			return nil, fmt.Errorf("bad part of speech in %q", line)
 		}
-		ids, err = l.parseIDs(ids[:0], rest)
+		before := len(ids)
+		ids, err = l.parseIDs(ids, rest)
 		if err != nil {
 			return nil, err
 		}
-		for _, a := range ids {
-			for _, b := range ids {
+		k := len(ids) - before
+		nEdges += k * (k - 1)
+		ends = append(ends, int32(len(ids)))
+		groupPOS = append(groupPOS, uint8(pos))
+	}
+	edges := make([]uint64, 0, nEdges)
+	start := int32(0)
+	for g, end := range ends {
+		group := ids[start:end]
+		for _, a := range group {
+			for _, b := range group {
 				if a != b {
-					edges = append(edges, uint64(a)<<32|uint64(b<<2|int32(pos)))
+					edges = append(edges, uint64(a)<<32|uint64(b<<2|int32(groupPOS[g])))
 				}
 			}
 		}
+		start = end
 	}
 	l.syn = newAdjacency(n, edges)
 	nd, err := p.section("D")
 	if err != nil {
 		return nil, err
+	}
+	if 2*nd > cap(edges) {
+		edges = make([]uint64, 0, 2*nd)
 	}
 	edges = edges[:0]
 	for range nd {
@@ -340,9 +406,8 @@ func (p *parser) parse() (*Lexicon, error) {
 	if err != nil {
 		return nil, err
 	}
-	l.irregular = make(map[string]span, nx)
 	l.forms = make([]irregularForm, 0, nx)
-	prev := ""
+	prev = ""
 	for range nx {
 		line, ok := p.next()
 		if !ok {
@@ -357,14 +422,7 @@ func (p *parser) parse() (*Lexicon, error) {
 		if id >= n {
 			return nil, fmt.Errorf("lemma id %d out of range", id)
 		}
-		// Forms are sorted, so one form's readings are adjacent.
-		sp := l.irregular[form]
-		if form != prev {
-			sp = span{uint32(len(l.forms)), uint32(len(l.forms))}
-		}
-		l.forms = append(l.forms, irregularForm{lemma: int32(id), pos: uint8(pos)})
-		sp.end++
-		l.irregular[form] = sp
+		l.forms = append(l.forms, irregularForm{form: form, lemma: int32(id), pos: uint8(pos)})
 		prev = form
 	}
 
@@ -375,41 +433,34 @@ func (p *parser) parse() (*Lexicon, error) {
 }
 
 // extraLine returns the word and part-of-speech mask of the known-word
-// line starting at byte off.
-func (l *Lexicon) extraLine(off int) (string, uint8) {
+// line starting at byte off, and where the line ends.
+func (l *Lexicon) extraLine(off int) (word string, mask uint8, end int) {
 	line := l.extra[off:]
+	end = len(l.extra)
 	if i := strings.IndexByte(line, '\n'); i >= 0 {
-		line = line[:i]
+		line, end = line[:i], off+i
 	}
-	word, mask, _ := strings.Cut(line, "\t")
-	if len(mask) != 1 {
-		return word, 0
+	word, m, _ := strings.Cut(line, "\t")
+	if len(m) == 1 {
+		switch c := m[0]; {
+		case c >= '0' && c <= '9':
+			mask = c - '0'
+		case c >= 'a' && c <= 'f':
+			mask = c - 'a' + 10
+		}
 	}
-	switch m := mask[0]; {
-	case m >= '0' && m <= '9':
-		return word, m - '0'
-	case m >= 'a' && m <= 'f':
-		return word, m - 'a' + 10
-	}
-	return word, 0
+	return word, mask, end
 }
 
 // findExtra binary-searches the known-word lines for word and returns the
-// byte offset of its line. Probes land mid-line and step back to the line's
-// start, so no index of line offsets is needed.
+// byte offset of its line. A probe lands mid-line and steps back to the
+// line's start, so no index of line offsets is needed.
 func (l *Lexicon) findExtra(word string) (int, uint8, bool) {
-	lo, hi := 0, len(l.extra) // lines starting in [lo, hi) are still candidates
+	lo, hi := 0, len(l.extra) // lines starting in [lo, hi) are candidates
 	for lo < hi {
 		mid := int(uint(lo+hi) >> 1)
-		start := strings.LastIndexByte(l.extra[:mid], '\n') + 1
-		if start < lo {
-			start = lo
-		}
-		end := len(l.extra)
-		if i := strings.IndexByte(l.extra[start:], '\n'); i >= 0 {
-			end = start + i
-		}
-		w, m := l.extraLine(start)
+		start := lo + strings.LastIndexByte(l.extra[lo:mid], '\n') + 1
+		w, m, end := l.extraLine(start)
 		switch {
 		case w == word:
 			return start, m, true
@@ -425,10 +476,44 @@ func (l *Lexicon) findExtra(word string) (int, uint8, bool) {
 // name returns the lemma a reading id stands for.
 func (l *Lexicon) name(id int32) string {
 	if id < 0 {
-		w, _ := l.extraLine(int(-1 - id))
+		w, _, _ := l.extraLine(int(-1 - id))
 		return w
 	}
-	return l.lemmas[id].name
+	return l.lemmaName(id)
+}
+
+func (l *Lexicon) lemmaName(id int32) string {
+	m := l.lemmas[id]
+	return l.raw[m.off : m.off+uint32(m.n)]
+}
+
+// slot returns where name is, or would go, in the hash index.
+func (l *Lexicon) slot(name string) int {
+	mask := len(l.index) - 1
+	i := int(maphash.String(l.seed, name)) & mask
+	for l.index[i] != 0 && l.lemmaName(l.index[i]-1) != name {
+		i = (i + 1) & mask
+	}
+	return i
+}
+
+// find returns the id of lemma name.
+func (l *Lexicon) find(name string) (int32, bool) {
+	if len(l.index) == 0 {
+		return 0, false
+	}
+	id := l.index[l.slot(name)] - 1
+	return id, id >= 0
+}
+
+// irregularOf returns the readings listed for an irregular form.
+func (l *Lexicon) irregularOf(form string) []irregularForm {
+	i, _ := slices.BinarySearchFunc(l.forms, form, func(x irregularForm, f string) int { return strings.Compare(x.form, f) })
+	j := i
+	for j < len(l.forms) && l.forms[j].form == form {
+		j++
+	}
+	return l.forms[i:j]
 }
 
 // count ranks a reading; words without relations were never sense-tagged.
@@ -459,7 +544,7 @@ func sortedSet(s []int32) []int32 {
 }
 
 // maxReadings bounds how many lemmas one form can be read as ("axes" is
-// "axe", "ax" or "axis"); no form in WordNet's common words needs more.
+// "axe", "ax" or "axis", the most any inflection of the table's words has).
 const maxReadings = 6
 
 // Word is a word looked up once, so callers comparing it with many others
@@ -501,16 +586,16 @@ func (l *Lexicon) extraReadingsOf(w *Word, s string) {
 	if s == "" {
 		return
 	}
-	if off, m, ok := l.findExtra(s); ok {
-		w.add(int32(-1-off), m)
+	if k, m, ok := l.findExtra(s); ok {
+		w.add(int32(-1-k), m)
 	}
 	for _, r := range suffixRules {
 		base, ok := strings.CutSuffix(s, r.suffix)
 		if !ok || base == "" {
 			continue
 		}
-		if off, m, ok := l.findExtra(base + r.repl); ok && m&r.pos != 0 {
-			w.add(int32(-1-off), r.pos)
+		if k, m, ok := l.findExtra(base + r.repl); ok && m&r.pos != 0 {
+			w.add(int32(-1-k), m&r.pos)
 		}
 	}
 }
@@ -535,13 +620,20 @@ func (l *Lexicon) readingsOf(w *Word, s string) {
 	if s == "" {
 		return
 	}
-	if id, ok := l.index[s]; ok {
-		w.add(id, l.lemmas[id].pos)
-	}
-	if sp, ok := l.irregular[s]; ok {
-		for _, x := range l.forms[sp.start:sp.end] {
-			w.add(x.lemma, x.pos)
+	id, ok := l.find(s)
+	if ok {
+		// A function word is itself, with no part of speech, so "in" is
+		// never the inch and "his" never "hi".
+		w.add(id, l.lemmas[id].pos&^functionWord)
+		if l.lemmas[id].pos&functionWord != 0 {
+			w.pos[w.n-1] = 0
 		}
+	}
+	for _, x := range l.irregularOf(s) {
+		w.add(x.lemma, x.pos)
+	}
+	if ok && l.lemmas[id].pos&functionWord != 0 {
+		return
 	}
 	var buf [64]byte
 	for _, r := range suffixRules {
@@ -549,10 +641,11 @@ func (l *Lexicon) readingsOf(w *Word, s string) {
 		if !ok || base == "" || len(base)+len(r.repl) > len(buf) {
 			continue
 		}
-		// Built in a stack buffer: the map lookup on string(b) does not allocate.
+		// Built in a stack buffer; the lookup keeps no reference, so the
+		// conversion to string stays on the stack.
 		b := append(append(buf[:0], base...), r.repl...)
-		if id, ok := l.index[string(b)]; ok && l.lemmas[id].pos&r.pos != 0 {
-			w.add(id, r.pos)
+		if id, ok := l.find(string(b)); ok && l.lemmas[id].pos&r.pos != 0 {
+			w.add(id, l.lemmas[id].pos&r.pos)
 		}
 	}
 }
@@ -589,8 +682,10 @@ func cutPossessive(s string) (string, bool) {
 // "child", "was" → "be". A form with several readings gets the one most
 // common in WordNet's tagged corpus ("saw" → "see"); unknown words come back
 // lower-cased.
-func (l *Lexicon) Lemma(word string) string {
-	w := l.Lookup(word)
+func (l *Lexicon) Lemma(word string) string { return l.LemmaOf(l.Lookup(word)) }
+
+// LemmaOf is Lemma for a word already looked up.
+func (l *Lexicon) LemmaOf(w Word) string {
 	if w.n == 0 {
 		return w.text
 	}
@@ -601,6 +696,29 @@ func (l *Lexicon) Lemma(word string) string {
 		}
 	}
 	return l.name(best)
+}
+
+// Lemmas returns every lemma word can be a form of, most common first
+// ("saw" → "see", "saw"), for indexing a word under all its readings;
+// nil when the word is unknown.
+func (l *Lexicon) Lemmas(word string) []string {
+	w := l.Lookup(word)
+	ids := slices.Clone(w.readings[:w.n])
+	slices.SortStableFunc(ids, func(a, b int32) int {
+		ca, cb := l.count(a), l.count(b)
+		if ca != cb {
+			if ca > cb {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(l.name(a), l.name(b))
+	})
+	var out []string
+	for _, id := range ids {
+		out = append(out, l.name(id))
+	}
+	return out
 }
 
 // Known reports whether word, in any inflection, is an English word in the
@@ -625,8 +743,9 @@ func (l *Lexicon) Relate(a, b Word) Relation {
 			switch {
 			case x == y:
 				return Same
-			case x < 0 || y < 0:
-				// Words without relations can only be the same word.
+			case x < 0 || y < 0 || a.pos[i] == 0 || b.pos[j] == 0:
+				// Words without relations and function words relate
+				// only by identity.
 			case best < Derived && contains(l.der.of(x), y):
 				best = Derived
 			case best < Synonym && l.synonyms(x, a.pos[i]&b.pos[j], y):
@@ -675,7 +794,7 @@ func (l *Lexicon) Synonyms(word string) []string {
 	for _, id := range ids {
 		if !slices.Contains(w.readings[:w.n], id) {
 			// Ids follow the sorted lemma list, so this is alphabetical.
-			out = append(out, l.lemmas[id].name)
+			out = append(out, l.lemmaName(id))
 		}
 	}
 	return out

@@ -43,6 +43,10 @@ func TestLemma(t *testing.T) {
 		// Words known without relations still get their base form.
 		{"hostages", "hostage"},
 		{"truces", "truce"},
+		// Function words are themselves, not WordNet's rare homographs.
+		{"his", "his"}, // not "hi"
+		{"is", "be"},
+		{"its", "its"},
 		// Unknown words come back lower-cased.
 		{"Witkoff", "witkoff"},
 		{"gonna", "gonna"},
@@ -50,6 +54,29 @@ func TestLemma(t *testing.T) {
 	} {
 		if got := l.Lemma(tc.in); got != tc.want {
 			t.Errorf("Lemma(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestLemmas(t *testing.T) {
+	t.Parallel()
+	l := Default()
+	for _, tc := range []struct {
+		in   string
+		want []string
+	}{
+		{"saw", []string{"see", "saw"}},
+		{"talks", []string{"talk", "talks"}},
+		{"lasted", []string{"last"}},
+		{"hostages", []string{"hostage"}},
+		{"his", []string{"his"}},
+		{"gonna", nil},
+	} {
+		if got := l.Lemmas(tc.in); !slices.Equal(got, tc.want) {
+			t.Errorf("Lemmas(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+		if got, want := l.LemmaOf(l.Lookup(tc.in)), l.Lemma(tc.in); got != want {
+			t.Errorf("LemmaOf(Lookup(%q)) = %q, Lemma = %q", tc.in, got, want)
 		}
 	}
 }
@@ -105,12 +132,21 @@ func TestRelation(t *testing.T) {
 		{"picked", "chose", Synonym}, // "pick" is a way to "choose" in WordNet
 		{"talks", "negotiations", Synonym},
 		{"said", "told", Synonym},
+		{"huge", "large", Synonym}, // an adjective and the head of its cluster
+		{"tiny", "small", Synonym},
+		{"wounded", "injured", Synonym},
+		{"huge", "tiny", None}, // opposite clusters
+		{"big", "small", None},
 		{"agreed", "agreement", Derived},
 		{"negotiate", "negotiator", Derived},
 		{"negotiation", "negotiator", Derived}, // both derive from "negotiate"
 		{"decide", "decision", Derived},
 		{"decided", "decision", Derived},
 		{"attack", "attacker", Derived},
+		{"presidential", "president", Derived}, // WordNet's pertainyms
+		{"ukrainian", "ukraine", Derived},
+		{"quickly", "quick", Derived},
+		{"russian", "ukrainian", None},
 		{"began", "begins", Same},
 		{"met", "meeting", Same},
 		{"children", "child", Same},
@@ -118,6 +154,12 @@ func TestRelation(t *testing.T) {
 		{"Talks", "talks", Same},
 		{"hostage", "hostages", Same},
 		{"gonna", "gonna", Same},
+		{"has", "had", Same},
+		// Function words are not the inch, iodine or a testament.
+		{"in", "inch", None},
+		{"i", "iodine", None},
+		{"will", "volition", None},
+		{"his", "hi", None},
 		{"russia", "ukraine", None},
 		{"hours", "days", None},
 		{"released", "arrested", None},
@@ -133,6 +175,40 @@ func TestRelation(t *testing.T) {
 		if got := l.Relation(tc.b, tc.a); got != tc.want {
 			t.Errorf("Relation(%q, %q) = %v, want %v (not symmetric)", tc.b, tc.a, got, tc.want)
 		}
+	}
+}
+
+// TestRelationSymmetric checks every pair of words of the built-in
+// articles: Relation must not depend on argument order.
+func TestRelationSymmetric(t *testing.T) {
+	t.Parallel()
+	l := Default()
+	var words []Word
+	seen := map[string]bool{}
+	for _, w := range seedWords(t) {
+		if lw := strings.ToLower(w); !seen[lw] {
+			seen[lw] = true
+			words = append(words, l.Lookup(lw))
+		}
+	}
+	related := 0
+	for i, a := range words {
+		for _, b := range words[i+1:] {
+			ab, ba := l.Relate(a, b), l.Relate(b, a)
+			if ab != ba {
+				t.Fatalf("Relate(%q, %q) = %v but Relate(%q, %q) = %v", a.Text(), b.Text(), ab, b.Text(), a.Text(), ba)
+			}
+			if ab != None {
+				related++
+			}
+		}
+	}
+	// Related pairs must be rare among the words of five articles, or the
+	// support model would find support everywhere.
+	pairs := len(words) * (len(words) - 1) / 2
+	t.Logf("%d words, %d of %d pairs related", len(words), related, pairs)
+	if related == 0 || related*100 > pairs {
+		t.Errorf("%d of %d word pairs related, want some but under 1%%", related, pairs)
 	}
 }
 
@@ -184,30 +260,18 @@ func TestSynonyms(t *testing.T) {
 func TestSeedWordsKnown(t *testing.T) {
 	t.Parallel()
 	l := Default()
-	paths, err := filepath.Glob("../../seeds/*.txt")
-	if err != nil || len(paths) == 0 {
-		t.Fatalf("no seed articles found: %v", err)
-	}
 	// Words the articles use that WordNet does not list; anything else
 	// unknown means the table lost coverage.
 	notInWordNet := map[string]bool{"frontline": true, "infrastructural": true}
 	var unknown []string
 	seen := map[string]bool{}
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
+	for _, w := range seedWords(t) {
+		if seen[w] || w != strings.ToLower(w) {
+			continue
 		}
-		// Split like retrieval.Words: contractions stay whole ("doesn't").
-		for _, w := range strings.FieldsFunc(string(b), func(r rune) bool { return !unicode.IsLetter(r) && r != '\'' && r != '’' }) {
-			w = strings.Trim(w, "'’")
-			if seen[w] || w != strings.ToLower(w) {
-				continue
-			}
-			seen[w] = true
-			if !l.Known(w) && !notInWordNet[w] {
-				unknown = append(unknown, w)
-			}
+		seen[w] = true
+		if !l.Known(w) && !notInWordNet[w] {
+			unknown = append(unknown, w)
 		}
 	}
 	if len(seen) < 500 {
@@ -217,6 +281,30 @@ func TestSeedWordsKnown(t *testing.T) {
 		slices.Sort(unknown)
 		t.Errorf("%d seed words are not known: %v", len(unknown), unknown)
 	}
+}
+
+// seedWords returns the words of the built-in articles, split like
+// retrieval.Words: contractions stay whole ("doesn't"). The articles are
+// read from disk so this package does not depend on the seeds package.
+func seedWords(t *testing.T) []string {
+	t.Helper()
+	paths, err := filepath.Glob("../../seeds/*.txt")
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no seed articles found: %v", err)
+	}
+	var words []string
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range strings.FieldsFunc(string(b), func(r rune) bool { return !unicode.IsLetter(r) && r != '\'' && r != '’' }) {
+			if w = strings.Trim(w, "'’"); w != "" {
+				words = append(words, w)
+			}
+		}
+	}
+	return words
 }
 
 func TestRelationString(t *testing.T) {
@@ -325,7 +413,7 @@ func TestKnownListSorted(t *testing.T) {
 		if !ok || w == "" || len(mask) != 1 || !strings.Contains("123456789abcdef", mask) || w <= prev {
 			t.Fatalf("known.txt line %d = %q after %q, want sorted word<TAB>hex mask", i+1, line, prev)
 		}
-		if _, dup := Default().index[w]; dup {
+		if _, dup := Default().find(w); dup {
 			t.Fatalf("known.txt line %d: %q is also in the main table", i+1, w)
 		}
 		prev = w
@@ -386,5 +474,19 @@ func BenchmarkParse(b *testing.B) {
 		if _, err := Parse(bytes.NewReader(table), knownWords); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkLookup shows the cost by kind of word: unknown words pay for
+// the search of the further known words too.
+func BenchmarkLookup(b *testing.B) {
+	l := Default()
+	for _, w := range []string{"talks", "began", "Negotiations", "hostages", "witkoff", "gonna"} {
+		b.Run(w, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				l.Lookup(w)
+			}
+		})
 	}
 }

@@ -14,7 +14,8 @@
 //	-known file    where to write the list of further known words
 //	-min n         smallest tagged-sense count that makes a word "common"
 //	-known ""      write no such list (Known then says false for words like "truce")
-//	-v             list the verb pairs that become synonyms through a hypernym
+//	-v             list the verb and adjective pairs that become synonyms
+//	               through a hypernym or an adjective cluster
 //
 // The output is deterministic: the same inputs give a byte-identical file
 // (everything is sorted and the gzip header carries no name or time).
@@ -32,7 +33,8 @@
 // Table format (text, then gzip), four sections each opened by a header line:
 //
 //	lexicon 1
-//	L <n>            n lines "lemma<TAB>posmask<TAB>count": posmask bits n=1 v=2 a=4 r=8;
+//	L <n>            n lines "lemma<TAB>posmask<TAB>count": posmask bits n=1 v=2 a=4 r=8,
+//	                 16 for a function word (see closedClass);
 //	                 count is the lemma's tagged-sense count, used to rank readings
 //	S <n>            n lines "pos i j ...": lemmas i, j ... share a frequent sense in
 //	                 part of speech pos (0 noun, 1 verb, 2 adjective, 3 adverb)
@@ -75,11 +77,13 @@ func run(args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	wnDir := fs.String("wordnet", "/usr/share/wordnet", "WordNet 3.0 dict directory (Debian package wordnet-base)")
 	seedDir := fs.String("seeds", "../../seeds", "directory of *.txt articles whose words are all kept")
-	out := fs.String("out", "table.gz", "output file")
+	out := fs.String("out", "table.gz", "output file for the gzipped table")
 	minCount := fs.Int("min", 1, "smallest tagged-sense count that makes a word common")
 	knownOut := fs.String("known", "known.txt", `output file for the further known words ("" for none)`)
-	verbose := fs.Bool("v", false, "list the verb pairs that become synonyms through a hypernym")
-	if err := fs.Parse(args); err != nil {
+	verbose := fs.Bool("v", false, "list the verb and adjective pairs that become synonyms through a hypernym or an adjective cluster")
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return nil
+	} else if err != nil {
 		return err
 	}
 	wn, err := loadWordNet(*wnDir)
@@ -131,6 +135,9 @@ const (
 
 var posFile = [numPOS]string{"noun", "verb", "adj", "adv"}
 
+// functionWord is the posmask bit of closedClass words.
+const functionWord = 16
+
 // synsetID names a synset across files: WordNet offsets are per file.
 type synsetID struct {
 	pos    int
@@ -141,6 +148,7 @@ type synset struct {
 	words    []string    // lower-case lemmas, in WordNet order
 	hypernym []synsetID  // @ and @i pointers
 	hyponyms int         // how many ~ and ~i pointers: how general the synset is
+	similar  []synsetID  // & pointers: from an adjective satellite to its head
 	derived  [][2]string // (word in this synset, word in the other): "+" pointers
 }
 
@@ -293,7 +301,14 @@ func (wn *wordNet) dataLine(p int, line string) error {
 			s.hypernym = append(s.hypernym, target)
 		case "~", "~i":
 			s.hyponyms++
-		case "+":
+		case "&":
+			if f[2] == "s" {
+				s.similar = append(s.similar, target)
+			}
+		case "+", "\\":
+			// "+" links derivationally related forms; "\" links an
+			// adjective to the noun it pertains to ("presidential",
+			// "president") and an adverb to its adjective ("quickly").
 			src, _ := strconv.ParseInt(srcDst[:2], 16, 0)
 			dst, _ := strconv.ParseInt(srcDst[2:], 16, 0)
 			if src > 0 && dst > 0 {
@@ -402,11 +417,15 @@ var suffixRules = [numPOS][][2]string{
 	adj:  {{"er", ""}, {"est", ""}, {"er", "e"}, {"est", "e"}},
 }
 
-// closedClass are English function words WordNet does not list (it holds
-// only nouns, verbs, adjectives and adverbs). They are kept so Known does not
-// call "the" or "whose" an unknown word. Contractions are listed without
-// their apostrophe, the way retrieval.Words keeps them ("doesn't" → "doesnt");
-// they are not lemmatised, so "didnt" never reads as "do".
+// closedClass are English function words. WordNet lists only nouns, verbs,
+// adjectives and adverbs, so most are missing ("the", "whose") and must be
+// added for Known; others are WordNet homographs of rare nouns ("in" the
+// inch, "i" iodine, "us" the United States, "will" a testament, "his" read
+// as "hi"). The table marks them all with functionWord, and the runtime
+// gives them no suffix rules and no synonyms or derivations: only their
+// listed irregular forms ("was" → "be"). Contractions are listed without
+// their apostrophe, the way retrieval.Words keeps them ("doesn't" →
+// "doesnt"); they are not lemmatised, so "didnt" never reads as "do".
 var closedClass = strings.Fields(`
 a about above across after against along although among an and another any anybody anyone anything around as at
 because before behind below beneath beside besides between beyond both but by despite down during each either
@@ -417,10 +436,10 @@ than that the their theirs them themselves then there these they this those thou
 toward towards under underneath unless until up upon us versus via what whatever when whenever where whereas
 wherever whether which whichever while who whoever whom whose why with within without yet you your yours yourself
 yourselves could shall should would not no yes we amid amidst amongst cannot else ought thus hence whilst lest
-unto whereby thereby
+unto whereby thereby am is are was were has had can may might must will
 aint arent cant couldnt didnt doesnt dont hadnt hasnt havent isnt mightnt mustnt neednt shant shouldnt wasnt
 werent wont wouldnt im ive youre youve youll youd hes shes theyre theyve theyll theyd weve whats thats whos
-theres heres wheres lets
+theres heres wheres
 `)
 
 func readSeedWords(dir string) ([]string, error) {
@@ -522,8 +541,9 @@ func build(wn *wordNet, seedWords []string, minCount int, verbose bool, stderr i
 			}
 		}
 	}
+	closed := map[string]bool{}
 	for _, w := range closedClass {
-		keep[w] = true
+		keep[w], closed[w] = true, true
 	}
 	t := &table{}
 	for l := range keep {
@@ -538,6 +558,9 @@ func build(wn *wordNet, seedWords []string, minCount int, verbose bool, stderr i
 			if _, ok := wn.senses[p][l]; ok {
 				mask |= 1 << p
 			}
+		}
+		if closed[l] {
+			mask |= functionWord
 		}
 		t.posmask = append(t.posmask, mask)
 		t.count = append(t.count, wn.total(l))
@@ -601,6 +624,36 @@ func build(wn *wordNet, seedWords []string, minCount int, verbose bool, stderr i
 					fmt.Fprintf(stderr, "hypernym synonym: %s -> %s\n", l, hw)
 				}
 				addGroup(verb, []int{i, j})
+			}
+		}
+	}
+	// An adjective whose first sense is a satellite ("huge") is a
+	// near-synonym of its head's words when that head is also their first
+	// sense ("large", "big"): WordNet's adjective clusters.
+	for i, l := range t.lemmas {
+		ids := wn.senses[adj][l]
+		cs := wn.counts[adj][l]
+		if len(ids) == 0 || len(cs) == 0 || cs[0] < minHyponymCount {
+			continue
+		}
+		s := wn.synsets[ids[0]]
+		if s == nil {
+			continue
+		}
+		for _, h := range s.similar {
+			hs := wn.synsets[h]
+			if hs == nil {
+				continue
+			}
+			for _, hw := range hs.words {
+				j, ok := index[hw]
+				if !ok || len(wn.senses[adj][hw]) == 0 || wn.senses[adj][hw][0] != h {
+					continue
+				}
+				if verbose {
+					fmt.Fprintf(stderr, "similar adjective: %s -> %s\n", l, hw)
+				}
+				addGroup(adj, []int{i, j})
 			}
 		}
 	}
