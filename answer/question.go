@@ -82,6 +82,10 @@ var frameNouns = map[string]answerType{
 	"tv": typeName, "kind": typeAny, "type": typeAny, "sort": typeAny,
 }
 
+// personNouns after "how many" ask for a count of persons, whatever the
+// articles call them.
+var personNouns = map[string]bool{"people": true, "persons": true, "individuals": true, "folks": true, "humans": true}
+
 // timeUnits make "how many days" a duration.
 var timeUnits = map[string]bool{"hour": true, "hours": true, "day": true, "days": true, "week": true, "weeks": true,
 	"month": true, "months": true, "year": true, "years": true, "minute": true, "minutes": true}
@@ -144,6 +148,11 @@ func (s *Supporter) parseQuestion(q string) question {
 				skip[i+1] = true
 				if i+2 < len(words) && timeUnits[words[i+2]] {
 					setType(&pq, typeDuration)
+					skip[i+2] = true
+				} else if i+2 < len(words) && personNouns[words[i+2]] {
+					// "how many people died": a count of whoever; the
+					// articles say "individuals", "civilians", "children".
+					setType(&pq, typeNumber)
 					skip[i+2] = true
 				} else {
 					setType(&pq, typeNumber)

@@ -46,8 +46,9 @@ type text struct {
 	figures []figure
 	// negated: the text denies rather than asserts ("did not", "no deal").
 	negated bool
-	// speakers are the stems of the names the text attributes words to.
-	speakers []string
+	// speakers are the stems of the names the text attributes words to;
+	// saidBy those a "He said" most likely refers to.
+	speakers, saidBy []string
 	// places are the stems of the places the text puts its event in
 	// ("in Miami", "at the Kremlin").
 	places []string
@@ -83,6 +84,13 @@ func (s *Supporter) similar(a, b lexicon.Word) float64 {
 	case lexicon.Same:
 		return matchSame
 	case lexicon.Derived:
+		// WordNet links far-fetched derivations too ("sign" →
+		// "significant"); a real one keeps most of the shorter word's
+		// length ("agree" → "agreement", "decide" → "decision").
+		x, y := len(a.Text()), len(b.Text())
+		if 2*min(x, y) < max(x, y) {
+			return 0
+		}
 		return matchDerived
 	case lexicon.Synonym:
 		return matchSynonym
@@ -147,7 +155,19 @@ func (s *Supporter) analyse(raw, prevPerson string) text {
 		t.lemmas[a] = true
 	}
 	t.negated = negated(plain)
-	t.speakers = speakers(plain, prevPerson)
+	t.speakers = speakers(plain, "")
+	if prevPerson != "" && rePronounSpeech.MatchString(plain) {
+		// "He said …" after a sentence naming someone: who "he" is is a
+		// guess, good for finding who said it, not for contradicting it.
+		for _, w := range retrieval.Words(prevPerson) {
+			if !retrieval.IsStopWord(w) && !titleWord[w] {
+				t.saidBy = append(t.saidBy, retrieval.Stem(w))
+			}
+		}
+		for _, st := range t.saidBy {
+			t.stems[st] = true
+		}
+	}
 	for _, m := range rePlace.FindAllStringSubmatch(plain, -1) {
 		for _, w := range retrieval.Words(m[1]) {
 			t.places = append(t.places, retrieval.Stem(w))
@@ -174,9 +194,6 @@ func speakers(plain, prevPerson string) []string {
 	for _, m := range reSpeechBefore.FindAllStringSubmatch(plain, -1) {
 		names = append(names, m[1])
 	}
-	if prevPerson != "" && rePronounSpeech.MatchString(plain) {
-		names = append(names, prevPerson)
-	}
 	var out []string
 	for _, n := range names {
 		for _, w := range retrieval.Words(n) {
@@ -201,7 +218,7 @@ func agentsOf(plain string) map[string][]string {
 	out := map[string][]string{}
 	for _, m := range reAgent.FindAllStringSubmatch(plain, -1) {
 		verb := m[2]
-		if retrieval.IsStopWord(verb) {
+		if retrieval.IsStopWord(verb) || !looksFinite(verb) {
 			continue
 		}
 		var names []string
@@ -219,6 +236,26 @@ func agentsOf(plain string) map[string][]string {
 		}
 	}
 	return out
+}
+
+// looksFinite reports whether a word after a name is likely its verb:
+// a past or third-person form ("issued", "says", "met"), not a noun of a
+// compound ("Odesa missile attack").
+func looksFinite(w string) bool {
+	switch w {
+	case "met", "held", "took", "told", "sent", "gave", "won", "lost", "made", "left", "struck", "hit", "led",
+		"said", "spoke", "wrote", "saw", "came", "went", "got", "sought", "brought", "began", "chose", "drew":
+		return true
+	}
+	// Third-person forms are mostly plural nouns after a name ("US
+	// officials"), so only common verbs of news reports count.
+	switch w {
+	case "says", "claims", "denies", "warns", "insists", "wants", "plans", "hopes", "accuses", "calls", "urges",
+		"rejects", "seeks", "holds", "controls", "meets", "leads", "demands", "expects", "believes", "states",
+		"reports", "announces", "confirms", "agrees", "refuses", "offers", "proposes", "supports", "opposes":
+		return true
+	}
+	return strings.HasSuffix(w, "ed")
 }
 
 // speakerAliases join the names news text uses for one speaker.
@@ -267,24 +304,46 @@ var titleWord = map[string]bool{
 	"he": true, "she": true, "they": true, "it": true, "the": true, "a": true, "an": true, "this": true, "that": true,
 }
 
-// lastPerson returns the last run of two or more capitalised words in s (a
-// full name), for resolving "He said" in the sentence after.
+// lastPerson returns the name a following "He said" most likely refers
+// to: the first run of two or more capitalised words in s that does not
+// open with a function word or a date ("President Putin" in "On Friday,
+// President Putin, in an interview with India Today, …").
 func lastPerson(s string) string {
-	var last string
+	runs := nameRuns(s)
+	switch len(runs) {
+	case 0:
+		return ""
+	case 1:
+		return runs[0]
+	}
+	// The subject (first) and the last named are both likely; keep both.
+	return runs[0] + " and " + runs[len(runs)-1]
+}
+
+// nameRuns returns the runs of two or more capitalised words in s.
+func nameRuns(s string) []string {
+	var out []string
 	fields := strings.Fields(stripMarkdown(s))
 	for i := 0; i < len(fields); i++ {
 		j := i
-		for j < len(fields) && startsUpper(strings.Trim(fields[j], `"“”,.;:()`)) {
+		for j < len(fields) {
+			w := strings.Trim(fields[j], `"“”,.;:()`)
+			if !startsUpper(w) || j == i && (retrieval.IsStopWord(strings.ToLower(w)) || reDateExpr.MatchString(strings.ToLower(w))) {
+				break
+			}
 			j++
+			if strings.HasSuffix(fields[j-1], ",") {
+				break // an apposition or list ends the name
+			}
 		}
-		if j-i >= 2 && i > 0 {
-			last = strings.Join(fields[i:j], " ")
+		if j-i >= 2 {
+			out = append(out, strings.Trim(strings.Join(fields[i:j], " "), `"“”,.;:()`))
 		}
 		if j > i {
 			i = j - 1
 		}
 	}
-	return strings.Trim(last, `"“”,.;:()`)
+	return out
 }
 
 func startsUpper(s string) bool {
@@ -425,6 +484,10 @@ func (s *Supporter) claimWeights(c *text, df func(stem string) int, n int) []flo
 // newWordWeight is the weight of a claim word no passage holds.
 const newWordWeight = 1.6
 
+// mainShare is the share of a claim its best sentence must carry alone
+// before other sentences may add to it.
+const mainShare = 0.4
+
 // novelNameWeight marks a name that none of the passages holds: the mark of
 // an invented fact, so it is never supported.
 const novelNameWeight = 3
@@ -520,6 +583,19 @@ func (s *Supporter) judgeUsed(c *text, weights []float64, ev []*text, ctx *text)
 		covered += weights[j] * have[j]
 	}
 	v.score = covered / total
+	// Sentences may combine, but one must carry a real part of the claim:
+	// a falsehood assembled from stray words of several sentences is not
+	// supported ("the talks ended with a signed agreement" from "talks",
+	// "conclusion" and "agreement" three sentences apart).
+	if v.best >= 0 {
+		var main float64
+		for j := range c.words {
+			main += weights[j] * max(got[v.best][j], 0)
+		}
+		if main < mainShare*total {
+			v.score = min(v.score, main/total)
+		}
+	}
 	// A name no passage holds is invented. (A name another passage holds
 	// only weighs: "the UK dismissed Putin's remarks" may cite the passage
 	// that says "these remarks".)
@@ -537,14 +613,29 @@ func (s *Supporter) judgeUsed(c *text, weights []float64, ev []*text, ctx *text)
 			usedIdx = append(usedIdx, i)
 		}
 	}
+	// Figures and quotations may sit in any sentence of the passages that
+	// is about the claim (shares a content word with it), not only in
+	// those that carried most of its words.
+	related := slices.Clone(window)
+	for i := range ev {
+		if used[i] {
+			continue
+		}
+		for j, w := range c.words {
+			if !w.figure && weights[j] > 0 && got[i][j] >= matchSame {
+				related = append(related, ev[i])
+				break
+			}
+		}
+	}
 	if v.best >= 0 {
-		v.conflict = s.conflict(c, ev[v.best], window)
+		v.conflict = s.conflict(c, ev[v.best], window, related)
 	}
 	if ctx != nil {
-		window = append(window, ctx)
+		related = append(related, ctx)
 	}
 	if v.missing == "" {
-		if f, ok := s.figuresBacked(c.figures, window); !ok {
+		if f, ok := s.figuresBacked(c.figures, related); !ok {
 			v.missing = f
 		}
 	}
@@ -553,11 +644,11 @@ func (s *Supporter) judgeUsed(c *text, weights []float64, ev []*text, ctx *text)
 
 // conflict returns what of claim c sentence b contradicts: polarity, the
 // speaker, or the place, when b is about the same thing ("" if nothing).
-func (s *Supporter) conflict(c, b *text, window []*text) string {
+func (s *Supporter) conflict(c, b *text, window, related []*text) string {
 	if c.negated != s.clauseNegated(c, b) && !anyNegated(window, c.negated) {
 		return "negation"
 	}
-	if len(c.speakers) > 0 && len(b.speakers) > 0 && !overlaps(c.speakers, b.speakers) {
+	if bs := append(slices.Clone(b.speakers), b.saidBy...); len(c.speakers) > 0 && len(bs) > 0 && !overlaps(c.speakers, bs) {
 		return "speaker"
 	}
 	if len(c.places) > 0 && len(b.places) > 0 && !overlaps(c.places, b.places) && !b.stemsAll(c.places) {
@@ -573,7 +664,7 @@ func (s *Supporter) conflict(c, b *text, window []*text) string {
 	// A quotation must be the speaker's own words.
 	for _, q := range c.quotes {
 		found := false
-		for _, t := range window {
+		for _, t := range related {
 			found = found || t.stemsAll(q)
 		}
 		if !found {
@@ -603,19 +694,37 @@ func (s *Supporter) clauseNegated(c, b *text) bool {
 	if len(parts) < 2 {
 		return b.negated
 	}
-	best, bestN := b.negated, -1
+	names := map[string]bool{}
+	for _, w := range c.words {
+		if w.proper {
+			names[w.stem] = true
+		}
+	}
+	bestN := -1
+	var pols []bool
 	for _, p := range parts {
+		// Names say who, not what is denied: "no compromise" is about
+		// the compromise, whoever met.
 		n := 0
 		for _, w := range retrieval.Words(p) {
-			if !retrieval.IsStopWord(w) && c.stems[retrieval.Stem(w)] {
+			if st := retrieval.Stem(w); !retrieval.IsStopWord(w) && c.stems[st] && !names[st] {
 				n++
 			}
 		}
-		if n > bestN {
-			best, bestN = negated(stripMarkdown(p)), n
+		switch neg := negated(stripMarkdown(p)); {
+		case n > bestN:
+			bestN, pols = n, []bool{neg}
+		case n == bestN:
+			pols = append(pols, neg)
 		}
 	}
-	return best
+	// Clauses equally about the claim with both polarities: no verdict.
+	for _, p := range pols[1:] {
+		if p != pols[0] {
+			return c.negated
+		}
+	}
+	return pols[0]
 }
 
 // anyNegated reports whether some sentence of the window has polarity neg,

@@ -131,7 +131,8 @@ func TestParseQuestion(t *testing.T) {
 		{"who did putin send to miami pls", typePerson, "putin send miami", ""},
 		{"why is moscow gonna hit ukrainian ports harder", typeReason, "moscow hit ukrain port harder", ""},
 		{"what did trump call the moscow meeting", typeQuote, "trump moscow meet", ""},
-		{"how many ppl died in odesa", typeNumber, "peopl die odesa", "peopl"},
+		{"how many ppl died in odesa", typeNumber, "die odesa", ""},
+		{"how many drones did russia launch", typeNumber, "drone russia launch", "drone"},
 		{"where r the nato ministers meeting", typePlace, "nato minist meet", ""},
 	}
 	for _, c := range cases {
