@@ -151,7 +151,7 @@ type checked struct {
 	// with a valid one. Recited counts claims whose markers were moved to the
 	// passage that supports them. Removed lists the sentences taken out.
 	Factual, Kept, Recited int
-	Removed               []string
+	Removed                []string
 }
 
 // mostlyUngrounded reports whether too little of the reply survived to show.

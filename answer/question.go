@@ -93,8 +93,8 @@ var timeUnits = map[string]bool{"hour": true, "hours": true, "day": true, "days"
 var (
 	// reQuoteQuestion finds "what did X say/think/call …", "how did X describe …".
 	reQuoteQuestion = regexp.MustCompile(`\b(?:what|how)\s+(?:did|does|do|has|have|had|is|was)\s+(.{2,40}?)\s+(say|said|think|thought|call|describe|tell|told|claim|mean|react|respond|feel|label|dub|reckon)\b`)
-	reGreeting = regexp.MustCompile(`(?i)^\s*(hi+|hello+|hey+|yo|sup|hiya|howdy|good (morning|afternoon|evening)|help|\?|/?help me|what can you do|what do you do|how do (i|you) use (this|you|it)|commands?)\s*[!.?]*\s*$`)
-	reSummary  = regexp.MustCompile(`(?i)\b(tl;?dr|tldr|summar(y|ise|ize)|sum (it )?up|recap|overview|what(')?s (new|up|happening|going on)|whats (new|up|happening|going on)|any (news|updates?)|latest( news| on)?|what happened|what'?s the (news|story|situation)|catch me up|fill me in|gist|did they agree on anything|main points)\b`)
+	reGreeting      = regexp.MustCompile(`(?i)^\s*(hi+|hello+|hey+|yo|sup|hiya|howdy|good (morning|afternoon|evening)|help|\?|/?help me|what can you do|what do you do|how do (i|you) use (this|you|it)|commands?)\s*[!.?]*\s*$`)
+	reSummary       = regexp.MustCompile(`(?i)\b(tl;?dr|tldr|summar(y|ise|ize)|sum (it )?up|recap|overview|what(')?s (new|up|happening|going on)|whats (new|up|happening|going on)|any (news|updates?)|latest( news| on)?|what happened|what'?s the (news|story|situation)|catch me up|fill me in|gist|did they agree on anything|main points)\b`)
 )
 
 // parseQuestion reads a question.
@@ -244,8 +244,8 @@ func (s *Supporter) word(w string, proper bool) word {
 }
 
 var (
-	reMonthDay = regexp.MustCompile(`(?i)\b(january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b|\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\b(1[89]\d\d|20\d\d)\b|\b(yesterday|today|tomorrow|tonight|next (week|month|year)|last (week|month|year)|end of (the )?(month|year|week)|this (week|month|year)|earlier this|later this|christmas|new year)\b`)
-	reReason   = regexp.MustCompile(`(?i)\b(because|due to|as a result|in response|in retaliation|retaliat\w*|amid|so that|in order to|aimed at|aims? to|reason|caused?|owing to|following|after|since|over|for|to (stop|end|secure|prevent|protect|force|pressure))\b`)
+	reMonthDay     = regexp.MustCompile(`(?i)\b(january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b|\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\b(1[89]\d\d|20\d\d)\b|\b(yesterday|today|tomorrow|tonight|next (week|month|year)|last (week|month|year)|end of (the )?(month|year|week)|this (week|month|year)|earlier this|later this|christmas|new year)\b`)
+	reReason       = regexp.MustCompile(`(?i)\b(because|due to|as a result|in response|in retaliation|retaliat\w*|amid|so that|in order to|aimed at|aims? to|reason|caused?|owing to|following|after|since|over|for|to (stop|end|secure|prevent|protect|force|pressure))\b`)
 	reDurationUnit = regexp.MustCompile(`(?i)\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|several|many|a few|a couple of)[- ](hours?|days?|weeks?|months?|years?|minutes?)\b|\b(lengthy|hours-long|day-long|all day|overnight)\b`)
 	rePersonRole   = regexp.MustCompile(`\b(envoy|minister|secretary|president|spokes\w+|aide|adviser|advisor|negotiator|chief|head|leader|representative|official|chancellor|premier)\b`)
 )

@@ -102,11 +102,11 @@ var (
 	reNegation = regexp.MustCompile(`(?i)\b(not|no|never|neither|nor|none|nothing|without|cannot|nobody|unable|failed to|yet to)\b|n[’']t\b`)
 	// reSpeechAfter finds "Name said"; reSpeechBefore "said Name" and
 	// "according to Name".
-	speechVerbs    = `(?:said|says|stated|states|told|tells|noted|notes|added|adds|explained|described|claimed|claims|announced|announces|emphasi[sz]ed|stressed|warned|warns|insisted|argued|confirmed|confirms|wrote|remarked|called|urged|acknowledged|suggested|declared|asserted|maintained|reiterated|label(?:l?ed|l?ing)|dubbed|dismissed|accused|praised|criticized|criticised|condemned|rejected|denied|denies|characterized|characterised|remarked|expressed|indicated|reported)`
-	reSpeechAfter  = regexp.MustCompile(`((?:[A-Z][\p{L}’'.-]+\s+){0,3}[A-Z][\p{L}’'-]+)(?:,[^,]{1,80},)?\s+(?:has\s+|had\s+|also\s+|later\s+|previously\s+)?` + speechVerbs + `\b`)
+	speechVerbs   = `(?:said|says|stated|states|told|tells|noted|notes|added|adds|explained|described|claimed|claims|announced|announces|emphasi[sz]ed|stressed|warned|warns|insisted|argued|confirmed|confirms|wrote|remarked|called|urged|acknowledged|suggested|declared|asserted|maintained|reiterated|label(?:l?ed|l?ing)|dubbed|dismissed|accused|praised|criticized|criticised|condemned|rejected|denied|denies|characterized|characterised|remarked|expressed|indicated|reported)`
+	reSpeechAfter = regexp.MustCompile(`((?:[A-Z][\p{L}’'.-]+\s+){0,3}[A-Z][\p{L}’'-]+)(?:,[^,]{1,80},)?\s+(?:has\s+|had\s+|also\s+|later\s+|previously\s+)?` + speechVerbs + `\b`)
 	// Only the inverted form after a quotation or comma ("…,” said
 	// Putin) or "according to": "said Russia must …" names no speaker.
-	reSpeechBefore = regexp.MustCompile(`(?:[,"”]\s*(?:` + speechVerbs + `)|\baccording to)\s+(?:(?:the\s+)?(?:[a-z]+\s+){0,3})?((?:[A-Z][\p{L}’'-]+\s+){0,3}[A-Z][\p{L}’'-]+)`)
+	reSpeechBefore  = regexp.MustCompile(`(?:[,"”]\s*(?:` + speechVerbs + `)|\baccording to)\s+(?:(?:the\s+)?(?:[a-z]+\s+){0,3})?((?:[A-Z][\p{L}’'-]+\s+){0,3}[A-Z][\p{L}’'-]+)`)
 	rePronounSpeech = regexp.MustCompile(`(?i)^\s*(?:"[^"]*"\s*,?\s*)?(he|she)\s+` + speechVerbs + `\b|` + speechVerbs + `\s+(he|she)\b`)
 	// rePlace finds the place an event is put in: "in Miami", "at the Kremlin".
 	rePlace = regexp.MustCompile(`\b(?:in|at)\s+(?:the\s+)?((?:[A-Z][\p{L}’'-]+\s+){0,2}[A-Z][\p{L}’'-]+)`)
