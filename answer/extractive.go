@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/talkbot/talkbot/retrieval"
+	"github.com/talkbot/talkbot/retrieval/lexicon"
 )
 
 // Extractive answering picks the retrieved sentences that answer the
@@ -130,17 +131,34 @@ func (sp *Supporter) questionWeights(q *question, e *evidence) []float64 {
 				df = e.df[w.stem]
 			}
 		}
+		parts := w.lx.Parts()
 		switch {
 		case df > 0:
 			ws[i] = 0.5 + math.Log(1+n/float64(1+df))
-		case w.proper || w.figure || sp.lex.Known(w.surface) || e.similarAnywhere(sp, *w):
+		case lightVerbs[w.lemma]:
+			ws[i] = 1
+		case w.proper || w.figure || parts == lexicon.Noun:
+			// A thing the passages never name ("mayor", "population"):
+			// the question is probably about what they don't cover.
 			ws[i] = 0.5 + math.Log(1+n)
+		case parts&lexicon.Noun != 0:
+			ws[i] = 0.5 + 0.8*math.Log(1+n)
+		case parts != 0 || e.similarAnywhere(sp, *w):
+			// A verb or adjective the passages don't use is as often a
+			// paraphrase ("give up" for "relinquish") as new content.
+			ws[i] = 1.3
 		default:
 			ws[i] = 0 // not a word we know, nor one the articles use
 		}
 	}
 	return ws
 }
+
+// lightVerbs carry little of a question's topic: "what does Putin want",
+// "did they give up".
+var lightVerbs = map[string]bool{"want": true, "give": true, "get": true, "make": true, "go": true, "come": true,
+	"put": true, "keep": true, "let": true, "seem": true, "try": true, "use": true, "need": true, "mean": true,
+	"happen": true, "do": true, "take": true, "have": true}
 
 // candidates scores every retrieved sentence that passes the gate:
 // enough of the question covered, the focus noun covered, and the asked
@@ -192,19 +210,46 @@ func (sp *Supporter) candidates(q *question, weights []float64, e *evidence) []c
 // focusCovered reports whether the sentence (or its neighbour, or its
 // title) covers what the question counts or asks about.
 func (sp *Supporter) focusCovered(q *question, e *evidence, pi, si int) bool {
+	if len(q.focus) == 0 {
+		return true
+	}
+	// Any of the focus words will do: "how many Ukrainian children" is
+	// about children, and says so in either word.
 	for _, f := range q.focus {
-		ok := false
+		if re, ok := measureFocus[f.lemma]; ok && re.MatchString(e.sents[pi][si].raw) {
+			// "how much money" is answered by "€90 billion".
+			return true
+		}
 		for _, k := range []int{si, si - 1, si + 1} {
 			if k >= 0 && k < len(e.sents[pi]) && sp.wordMatch(f, e.sents[pi][k]) >= matchSynonym {
-				ok = true
+				return true
 			}
 		}
-		if !ok && sp.wordMatch(f, e.ctx[pi]) < matchSynonym {
-			return false
+		if sp.wordMatch(f, e.ctx[pi]) >= matchSynonym {
+			return true
 		}
 	}
-	return true
+	return false
 }
+
+// measureFocus: a "how much X" question whose X is a kind of measure is
+// answered by a figure in that measure, whatever the sentence calls it.
+var measureFocus = map[string]*regexp.Regexp{
+	"money":     reMoney,
+	"cash":      reMoney,
+	"fund":      reMoney,
+	"funding":   reMoney,
+	"aid":       reMoney,
+	"land":      reArea,
+	"territory": reArea,
+	"area":      reArea,
+	"time":      reDurationUnit,
+}
+
+var (
+	reMoney = regexp.MustCompile(`(?i)[$€£¥]\s?\d|\b\d[\d.,]*\s*(?:billion|million|trillion)?\s*(?:dollars?|euros?|pounds?|usd|eur)\b`)
+	reArea  = regexp.MustCompile(`(?i)\b\d[\d.,]*\s*(?:square\s+)?(?:kilomet(?:er|re)s?|km2?|km²|miles?|hectares?|acres?)\b|%|\bpercent\b|\b(?:fifth|quarter|third|half)\b`)
+)
 
 func (sp *Supporter) neighbourHasType(q *question, e *evidence, pi, si int) bool {
 	_, ok := sp.neighbourWithType(q, e, candidate{pi: pi, si: si, hit: e.hits[pi]})

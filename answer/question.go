@@ -44,6 +44,10 @@ type question struct {
 	summary, greeting bool
 	// speakers are the stems of whoever a quote question asks about.
 	speakers []string
+	// count: "how many" asks for a count, which a share or an ordinal
+	// does not answer; partitive: "how many of the kids", whose answer
+	// may leave the kids unsaid ("6,000 have been placed").
+	count, partitive bool
 }
 
 // chatWords are words people type in chat that carry no topic: fillers,
@@ -146,6 +150,8 @@ func (s *Supporter) parseQuestion(q string) question {
 				skip[i+1] = true
 			case "many", "much":
 				skip[i+1] = true
+				pq.count = next == "many"
+				pq.partitive = pq.count && i+2 < len(words) && words[i+2] == "of"
 				if i+2 < len(words) && timeUnits[words[i+2]] {
 					setType(&pq, typeDuration)
 					skip[i+2] = true
@@ -219,20 +225,25 @@ func frameWord(w string) bool {
 	return false
 }
 
-// focusAfter returns the first content word from words[i:], which "how
-// many" counts ("how many drones").
+// focusAfter returns what "how many" counts: the first two content words
+// after it ("how many Ukrainian children" → ukrainian, children), either
+// of which may name it.
 func (s *Supporter) focusAfter(words []string, i int, skip map[int]bool) []word {
-	for ; i < len(words); i++ {
+	var out []word
+	for ; i < len(words) && len(out) < 2; i++ {
 		w := words[i]
 		if retrieval.IsStopWord(w) || chatWords[w] {
+			if len(out) > 0 {
+				break
+			}
 			continue
 		}
 		if _, isNum := cardinal(w); isNum {
 			continue
 		}
-		return []word{s.word(w, false)}
+		out = append(out, s.word(w, false))
 	}
-	return nil
+	return out
 }
 
 func (s *Supporter) word(w string, proper bool) word {
@@ -255,7 +266,20 @@ var (
 func hasType(typ answerType, t *text, q *question) bool {
 	switch typ {
 	case typeNumber:
-		return len(t.figures) > 0 || reDigit.MatchString(t.raw)
+		if !q.count {
+			return len(t.figures) > 0 || reDigit.MatchString(t.raw)
+		}
+		// "how many missiles": a count of missiles, not of the victims
+		// the same sentence counts.
+		for _, f := range t.figures {
+			if f.kind != cardinalFigure || f.year {
+				continue
+			}
+			if len(q.focus) == 0 || countsFocus(f, q.focus) || q.partitive {
+				return true
+			}
+		}
+		return false
 	case typeDuration:
 		return reDurationUnit.MatchString(t.raw)
 	case typeDate:
@@ -264,7 +288,20 @@ func hasType(typ answerType, t *text, q *question) bool {
 		return reReason.MatchString(t.raw)
 	case typePerson:
 		return newName(t, q) || rePersonRole.MatchString(strings.ToLower(t.raw))
-	case typePlace, typeName:
+	case typePlace:
+		// A place the sentence puts something in, that the question
+		// does not name: "in Florida".
+		asked := map[string]bool{}
+		for _, w := range q.words {
+			asked[w.stem] = true
+		}
+		for _, p := range t.places {
+			if !asked[p] && !titleWord[p] {
+				return true
+			}
+		}
+		return false
+	case typeName:
 		return newName(t, q)
 	case typeQuote:
 		for _, sp := range q.speakers {
@@ -284,6 +321,18 @@ func hasType(typ answerType, t *text, q *question) bool {
 		return false
 	}
 	return true
+}
+
+// countsFocus reports whether figure f counts what the question asks about.
+func countsFocus(f figure, focus []word) bool {
+	for _, w := range focus {
+		for _, n := range f.nouns {
+			if n == w.stem || n == unitStem(w.surface) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 var (

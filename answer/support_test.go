@@ -127,12 +127,13 @@ func TestParseQuestion(t *testing.T) {
 		{"which country hosted the talks", typePlace, "host talk", ""},
 		{"what month were the last direct talks", typeDate, "last direct talk", ""},
 		{"how long did the trip run", typeDuration, "trip run", ""},
-		{"how many drones hit kyiv rn", typeNumber, "drone hit kyiv", "drone"},
+		{"how many drones hit kyiv rn", typeNumber, "drone hit kyiv", "drone hit"},
 		{"who did putin send to miami pls", typePerson, "putin send miami", ""},
 		{"why is moscow gonna hit ukrainian ports harder", typeReason, "moscow hit ukrain port harder", ""},
 		{"what did trump call the moscow meeting", typeQuote, "trump moscow meet", ""},
 		{"how many ppl died in odesa", typeNumber, "die odesa", ""},
 		{"how many drones did russia launch", typeNumber, "drone russia launch", "drone"},
+		{"how many ukrainian kids were taken", typeNumber, "ukrain children take", "ukrain children"},
 		{"where r the nato ministers meeting", typePlace, "nato minist meet", ""},
 	}
 	for _, c := range cases {

@@ -803,3 +803,25 @@ func (l *Lexicon) Synonyms(word string) []string {
 // Len is the number of words in the table: lemmas with relations plus the
 // further known words.
 func (l *Lexicon) Len() int { return len(l.lemmas) + strings.Count(l.extra, "\n") }
+
+// PartOfSpeech is a set of parts of speech a word can be.
+type PartOfSpeech uint8
+
+// Parts of speech, combinable as a set.
+const (
+	Noun      PartOfSpeech = posNoun
+	Verb      PartOfSpeech = posVerb
+	Adjective PartOfSpeech = posAdj
+	Adverb    PartOfSpeech = posAdv
+)
+
+// Parts returns the parts of speech the word can be in any of its
+// readings (none for an unknown word). The support model uses it to tell a
+// question's subject nouns ("mayor", "budget") from its verbs.
+func (w Word) Parts() PartOfSpeech {
+	var p PartOfSpeech
+	for _, x := range w.pos[:w.n] {
+		p |= PartOfSpeech(x)
+	}
+	return p
+}

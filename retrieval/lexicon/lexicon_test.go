@@ -490,3 +490,25 @@ func BenchmarkLookup(b *testing.B) {
 		})
 	}
 }
+
+func TestParts(t *testing.T) {
+	t.Parallel()
+	l := Default()
+	cases := []struct {
+		word string
+		has  PartOfSpeech
+		not  PartOfSpeech
+	}{
+		{"mayor", Noun, Verb},
+		{"born", Verb | Adjective, 0},
+		{"threatened", Verb, 0},
+		{"quickly", Adverb, Noun},
+		{"gonna", 0, Noun | Verb | Adjective | Adverb},
+	}
+	for _, c := range cases {
+		p := l.Lookup(c.word).Parts()
+		if p&c.has != c.has || p&c.not != 0 {
+			t.Errorf("%q: parts %04b, want %04b and not %04b", c.word, p, c.has, c.not)
+		}
+	}
+}
