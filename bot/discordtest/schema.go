@@ -221,11 +221,31 @@ func (d *schemaDoc) alternatives(alts []any, v any, path string, out *[]Violatio
 		}
 	}
 	switch {
+	case matched == 0 && allConst(alts):
+		// The spec spells enums as oneOf of consts; say it as an enum.
+		var vals []any
+		for _, a := range alts {
+			vals = append(vals, a.(map[string]any)["const"])
+		}
+		*out = append(*out, Violation{Rule: "schema.enum", Field: path, Message: fmt.Sprintf("must be one of %v, not %v", vals, v), Source: "openapi"})
 	case matched == 0:
 		*out = append(*out, best...)
 	case exactlyOne && matched > 1:
 		*out = append(*out, Violation{Rule: "schema.oneOf", Field: path, Message: fmt.Sprintf("matches %d variants, not exactly one", matched), Source: "openapi"})
 	}
+}
+
+func allConst(alts []any) bool {
+	for _, a := range alts {
+		m, ok := a.(map[string]any)
+		if !ok {
+			return false
+		}
+		if _, ok := m["const"]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // checkStringFormat checks the string formats the spec uses; "" means valid.
