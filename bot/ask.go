@@ -244,7 +244,7 @@ func (b *Bot) onAsk(i *discordgo.Interaction, d discordgo.ApplicationCommandInte
 	if o := option(d.Options, "private"); o != nil {
 		private, _ = o.Value.(bool)
 	}
-	qtext, err := answer.Normalize(text)
+	qtext, err := answer.Normalize(stripMentions(text))
 	if err != nil {
 		b.respondEphemeral(i, err.Error())
 		return
@@ -356,7 +356,7 @@ func (b *Bot) onMessage(_ *discordgo.Session, mc *discordgo.MessageCreate) {
 		b.log.Debug("ignoring a mention outside the allowed channels", "channel", m.ChannelID)
 		return
 	}
-	text := stripMention(m.Content, me)
+	text := stripMentions(stripMention(m.Content, me))
 	if strings.TrimSpace(text) == "" {
 		// Without the Message Content intent a reply that does not ping the
 		// bot arrives empty; there is nothing to answer.
