@@ -23,6 +23,8 @@
 //     (3 s by default, as on Discord), else the callback gets 404 Unknown
 //     interaction (10062); a second callback gets 400 (40060). Editing or
 //     following up an interaction that was never acknowledged gets 404.
+//     The first follow-up to a deferred response still "thinking…" replaces
+//     that message and keeps its visibility, as on Discord.
 //   - Messages are checked against Discord's limits (2000 content, 10 embeds,
 //     4096 description, 256 title, 25 fields, 256/1024 field name/value,
 //     2048 footer, 6000 per message across embeds, 5 action rows of 5

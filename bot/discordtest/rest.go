@@ -427,6 +427,20 @@ func (s *Server) followupLocked(req *Request, app, token string) reply {
 	if bad {
 		return rep
 	}
+	if cur, found := s.messages[rec.originalID]; found && cur.Flags&discordgo.MessageFlagsLoading != 0 {
+		// As on Discord, the first follow-up to a deferred response that is
+		// still "thinking…" replaces that message and keeps its visibility:
+		// an ephemeral flag on the follow-up does not make a public deferred
+		// response private.
+		msg.ID, msg.Type, msg.Timestamp = cur.ID, cur.Type, cur.Timestamp
+		msg.Flags = cur.Flags &^ discordgo.MessageFlagsLoading
+		msg.WebhookID, msg.InteractionMetadata = cur.WebhookID, cur.InteractionMetadata
+		now := time.Now().UTC()
+		msg.EditedTimestamp = &now
+		s.storeLocked(msg)
+		s.echoLocked("MESSAGE_UPDATE", msg)
+		return ok(toWire(msg))
+	}
 	msg.Flags &= discordgo.MessageFlagsEphemeral | discordgo.MessageFlagsSuppressEmbeds
 	msg.WebhookID = s.opts.AppID
 	msg.InteractionMetadata = &discordgo.MessageInteractionMetadata{ID: rec.i.ID, Type: rec.i.Type, User: interactionUser(rec.i), OriginalResponseMessageID: rec.originalID}
