@@ -22,6 +22,9 @@ const (
 	msgShutdown = "I'm restarting — please ask again in a minute."
 	msgError    = "Sorry, something went wrong while answering (request %s). Please try again."
 	msgTimeout  = "Sorry, that took too long to answer (request %s). Please try again."
+	// msgNoAnswer replaces a public "thinking…" response when the error
+	// notice cannot go privately; it says nothing about the error.
+	msgNoAnswer = "No answer this time."
 )
 
 func rateLimitText(wait time.Duration) string {
@@ -326,6 +329,14 @@ func (o *interactionOutput) fail(ctx context.Context, text string) error {
 	}
 	if err := o.b.s.InteractionResponseDelete(o.i, discordgo.WithContext(ctx)); err != nil {
 		o.b.log.Warn("removing the deferred response", "request_id", o.i.ID, errAttr(err, o.i.Token))
+		// A follow-up would now replace the public "thinking…" message
+		// (Discord ignores its ephemeral flag then), so settle that message
+		// with a neutral text first, and tell the user privately only after.
+		neutral, empty := msgNoAnswer, []*discordgo.MessageEmbed{}
+		if _, err := o.b.s.InteractionResponseEdit(o.i, &discordgo.WebhookEdit{Content: &neutral, Embeds: &empty,
+			AllowedMentions: noMentions()}, discordgo.WithContext(ctx)); err != nil {
+			return fmt.Errorf("settling the deferred response: %w", err)
+		}
 	}
 	_, err := o.b.s.FollowupMessageCreate(o.i, true, &discordgo.WebhookParams{Content: text, Flags: discordgo.MessageFlagsEphemeral,
 		AllowedMentions: noMentions()}, discordgo.WithContext(ctx))

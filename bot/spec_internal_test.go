@@ -64,3 +64,94 @@ func TestStripMentions(t *testing.T) {
 		}
 	}
 }
+
+// maskedFrame builds a client text frame as gorilla/websocket sends it.
+func maskedFrame(payload []byte, fin bool) []byte {
+	b0 := byte(0x01)
+	if fin {
+		b0 |= 0x80
+	}
+	f := []byte{b0, 0x80}
+	switch n := len(payload); {
+	case n < 126:
+		f[1] |= byte(n)
+	default:
+		f[1] |= 126
+		f = append(f, byte(n>>8), byte(n))
+	}
+	key := []byte{0x11, 0x22, 0x33, 0x44}
+	f = append(f, key...)
+	for i, c := range payload {
+		f = append(f, c^key[i%4])
+	}
+	return f
+}
+
+func unmask(t *testing.T, f []byte) []byte {
+	t.Helper()
+	n, off := int(f[1]&0x7f), 2
+	if n == 126 {
+		n, off = int(f[2])<<8|int(f[3]), 4
+	}
+	if len(f) != off+4+n {
+		t.Fatalf("frame length %d, header says %d", len(f), off+4+n)
+	}
+	out := make([]byte, n)
+	for i := range out {
+		out[i] = f[off+4+i] ^ f[off+i%4]
+	}
+	return out
+}
+
+func TestRewriteIdentifyFrame(t *testing.T) {
+	t.Parallel()
+	identify := `{"op":2,"d":{"token":"Bot x","properties":{"$os":"linux","$browser":"talkbot","$device":"talkbot","$referer":"","$referring_domain":""},` +
+		`"compress":false,"large_threshold":250,"presence":{"since":0,"game":{"name":"","type":0,"created_at":"0001-01-01T00:00:00Z"},"status":"online","afk":false},"intents":37377}}`
+	out, ok := rewriteIdentifyFrame(maskedFrame([]byte(identify), true))
+	if !ok {
+		t.Fatal("the IDENTIFY frame was not rewritten")
+	}
+	var got struct {
+		Op int `json:"op"`
+		D  struct {
+			Token      string            `json:"token"`
+			Intents    int               `json:"intents"`
+			Properties map[string]string `json:"properties"`
+			Presence   map[string]any    `json:"presence"`
+		} `json:"d"`
+	}
+	if err := json.Unmarshal(unmask(t, out), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"os": "linux", "browser": "talkbot", "device": "talkbot"}
+	if got.Op != 2 || got.D.Token != "Bot x" || got.D.Intents != 37377 || len(got.D.Properties) != 3 ||
+		got.D.Properties["os"] != want["os"] || got.D.Properties["browser"] != want["browser"] || got.D.Properties["device"] != want["device"] {
+		t.Errorf("rewritten IDENTIFY = %+v", got)
+	}
+	if _, has := got.D.Presence["game"]; has || got.D.Presence["status"] != "online" || got.D.Presence["activities"] == nil {
+		t.Errorf("presence = %v; want status online, activities, no game", got.D.Presence)
+	}
+	v, err := discordtest.NewValidator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var frame struct {
+		D json.RawMessage `json:"d"`
+	}
+	_ = json.Unmarshal(unmask(t, out), &frame)
+	if vs := v.CheckIdentify(frame.D); len(vs) > 0 {
+		t.Errorf("the rewritten IDENTIFY still breaks the docs: %v", vs)
+	}
+	// Everything else passes untouched.
+	for name, f := range map[string][]byte{
+		"heartbeat":         maskedFrame([]byte(`{"op":1,"d":null}`), true),
+		"resume":            maskedFrame([]byte(`{"op":6,"d":{"token":"Bot x","session_id":"s","seq":3}}`), true),
+		"fragment":          maskedFrame([]byte(identify), false),
+		"truncated":         maskedFrame([]byte(identify), true)[:40],
+		"HTTP upgrade line": []byte("GET /gateway HTTP/1.1\r\nHost: x\r\n\r\n"),
+	} {
+		if _, ok := rewriteIdentifyFrame(f); ok {
+			t.Errorf("%s frame was rewritten", name)
+		}
+	}
+}
