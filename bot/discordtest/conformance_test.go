@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
 
 	"github.com/talkbot/talkbot/bot/discordtest"
 )
@@ -247,5 +250,56 @@ func TestDeprecationsRecordedNotRejected(t *testing.T) {
 		if len(got) > 0 {
 			t.Errorf("%s: unexpected violations %v", c.name, got)
 		}
+	}
+}
+
+// TestInteractionRulesRecorded: the fake answers interaction misuse as
+// Discord does and records each as a violation a test can assert on.
+func TestInteractionRulesRecorded(t *testing.T) {
+	t.Parallel()
+	srv := discordtest.New(t, discordtest.Options{InteractionTimeout: 150 * time.Millisecond})
+	dg := open(t, srv, nil)
+	deferred := &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource}
+	dispatch := func() *discordgo.Interaction {
+		i := discordtest.SlashCommand("ask", map[string]any{"question": "q"}, "8", "c9")
+		if err := srv.DispatchInteraction(ctx5(t), i); err != nil {
+			t.Fatal(err)
+		}
+		return i
+	}
+	late, twice, early := dispatch(), dispatch(), dispatch()
+
+	_, err := dg.FollowupMessageCreate(early, true, &discordgo.WebhookParams{Content: "too early"})
+	if restCode(err) != 10015 {
+		t.Errorf("follow-up before any response: %v, want Unknown Webhook", err)
+	}
+	if err := dg.InteractionRespond(twice, deferred); err != nil {
+		t.Fatal(err)
+	}
+	if err := dg.InteractionRespond(twice, deferred); restCode(err) != 40060 {
+		t.Errorf("second response: %v, want 40060", err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if err := dg.InteractionRespond(late, deferred); restCode(err) != 10062 {
+		t.Errorf("late response: %v, want 10062", err)
+	}
+	// A valid request is not a violation; a refused one is, with its rule.
+	if _, err := dg.ChannelMessageSendEmbed("c9", &discordgo.MessageEmbed{Title: "t", URL: "https://example.com/a b"}); restCode(err) != 50035 {
+		t.Errorf("embed url with a space: %v, want 50035 Invalid Form Body", err)
+	}
+	got := map[string]bool{}
+	for _, v := range srv.Violations() {
+		if v.Path != "gateway IDENTIFY" { // this raw discordgo session identifies the old way
+			got[v.Rule] = true
+		}
+	}
+	for _, rule := range []string{"interaction.not_acknowledged", "interaction.already_acknowledged", "interaction.timeout", "schema.format"} {
+		if !got[rule] {
+			t.Errorf("no %s violation recorded; got %v", rule, got)
+		}
+		delete(got, rule)
+	}
+	if len(got) > 0 {
+		t.Errorf("unexpected violations: %v", got)
 	}
 }
