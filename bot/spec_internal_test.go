@@ -155,3 +155,26 @@ func TestRewriteIdentifyFrame(t *testing.T) {
 		}
 	}
 }
+
+// FuzzEmbedURL: whatever an article's URL is, embedURL yields "" or a URL
+// Discord accepts.
+func FuzzEmbedURL(f *testing.F) {
+	for _, s := range []string{"https://example.com/grain report 10", "https://bücher.example/straße?q=ä#x y",
+		"http://[::1]:80/a", "https://a.example/%zz", "https://a.example:99999999999/", "https://a..example/", "http://%41.example/"} {
+		f.Add(s)
+	}
+	v, err := discordtest.NewValidator()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		got := embedURL(raw)
+		if got == "" {
+			return
+		}
+		body, _ := json.Marshal(map[string]any{"embeds": []any{map[string]any{"title": "t", "url": got}}})
+		if vs := v.Check("POST", "/channels/1/messages", body, 0); len(vs) > 0 {
+			t.Errorf("embedURL(%q) = %q, which Discord refuses: %v", raw, got, vs)
+		}
+	})
+}
