@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -327,7 +328,9 @@ func (o *interactionOutput) fail(ctx context.Context, text string) error {
 			discordgo.WithContext(ctx))
 		return err
 	}
-	if err := o.b.s.InteractionResponseDelete(o.i, discordgo.WithContext(ctx)); err != nil {
+	var rerr *discordgo.RESTError
+	if err := o.b.s.InteractionResponseDelete(o.i, discordgo.WithContext(ctx)); err != nil &&
+		!(errors.As(err, &rerr) && rerr.Response != nil && rerr.Response.StatusCode == http.StatusNotFound) { // 404: already gone
 		o.b.log.Warn("removing the deferred response", "request_id", o.i.ID, errAttr(err, o.i.Token))
 		// A follow-up would now replace the public "thinking…" message
 		// (Discord ignores its ephemeral flag then), so settle that message
