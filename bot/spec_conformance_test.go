@@ -2,9 +2,12 @@ package bot_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -250,4 +253,65 @@ func routeKind(p string) string {
 		}
 	}
 	return "/" + strings.Join(parts, "/")
+}
+
+// TestStartupConformsToDiscord: registration (global and per guild) and
+// IDENTIFY follow the current docs: contexts instead of dm_permission,
+// os/browser/device without "$", presence online with activities.
+func TestStartupConformsToDiscord(t *testing.T) {
+	t.Parallel()
+	for _, guild := range []string{"", discordtest.DefaultGuildID} {
+		t.Run("guild="+guild, func(t *testing.T) {
+			t.Parallel()
+			ix := seedIndex(t)
+			h := start(t, &answer.Engine{Index: ix}, ix, bot.Options{GuildID: guild})
+			for _, v := range h.srv.Violations() {
+				t.Errorf("violation: %s", v)
+			}
+			var id struct {
+				Properties map[string]string `json:"properties"`
+				Presence   map[string]any    `json:"presence"`
+			}
+			if err := json.Unmarshal(h.srv.IdentifyPayload(), &id); err != nil {
+				t.Fatal(err)
+			}
+			if id.Properties["os"] != runtime.GOOS || id.Properties["browser"] != "talkbot" || id.Properties["device"] != "talkbot" || len(id.Properties) != 3 {
+				t.Errorf("IDENTIFY properties = %v", id.Properties)
+			}
+			if _, game := id.Presence["game"]; game || id.Presence["status"] != "online" {
+				t.Errorf("IDENTIFY presence = %v", id.Presence)
+			}
+			for _, c := range h.srv.Commands(guild) {
+				if c.DMPermission != nil || c.Contexts == nil || !slices.Equal(*c.Contexts, []discordgo.InteractionContextType{0, 1}) ||
+					c.IntegrationTypes == nil || !slices.Equal(*c.IntegrationTypes, []discordgo.ApplicationIntegrationType{0}) {
+					t.Errorf("/%s declared with dm_permission %v, contexts %v, integration types %v", c.Name, c.DMPermission, c.Contexts, c.IntegrationTypes)
+				}
+			}
+		})
+	}
+}
+
+// TestErrorNeverPublicWhenTheResponseCannotBeSettled: if the deferred
+// response can be neither deleted nor edited, no follow-up is sent — it
+// would take over the public "thinking…" message.
+func TestErrorNeverPublicWhenTheResponseCannotBeSettled(t *testing.T) {
+	t.Parallel()
+	h := start(t, &scripted{err: errors.New("LLM exploded")}, seedIndex(t), bot.Options{})
+	h.srv.FailNext("DELETE", "/webhooks/", http.StatusInternalServerError, 0)
+	h.srv.FailNext("PATCH", "/webhooks/", http.StatusInternalServerError, 0)
+	i := h.ask(userA, chanA, witkoff, false)
+	h.mustWait("the failed settle", func(r discordtest.Request) bool {
+		return r.Method == "PATCH" && strings.HasSuffix(r.Path, i.Token+"/messages/@original")
+	})
+	eventually(t, "the answer to end", func() bool { return h.bot.Stats().InFlight == 0 })
+	for _, r := range h.srv.Requests() {
+		if r.Method == "POST" && strings.HasSuffix(r.Path, "/"+i.Token) {
+			t.Errorf("a follow-up was sent and would replace the public message: %s", r.Raw)
+		}
+	}
+	for _, m := range h.srv.Messages(chanA) {
+		if strings.Contains(m.Content, "went wrong") {
+			t.Errorf("error shown publicly: %q", m.Content)
+		}
+	}
 }
