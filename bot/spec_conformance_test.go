@@ -118,18 +118,28 @@ func TestEveryRequestConformsToDiscord(t *testing.T) {
 			t.Errorf("/%s %v answered %d: %s", c.name, c.opts, r.Status, r.Raw)
 		}
 	}
+	// The same in a DM with the bot (an interaction with a user, no member).
+	for _, name := range []string{"help", "sources"} {
+		i := h.dispatch(discordtest.InDM(discordtest.SlashCommand(name, nil, userB, dmA)))
+		h.mustWait("/"+name+" in a DM", callback(i))
+	}
+	dmAsk := h.dispatch(discordtest.InDM(discordtest.SlashCommand("ask", map[string]any{"question": witkoff}, userB, dmA)))
+	h.mustWait("/ask in a DM", finalEdit(dmAsk))
+
 	// /source's embed links to the article, encoded; the ftp one has no link.
-	for id, want := range map[string]string{"grain": "https://example.com/grain%20report%2010",
-		"buecher": "https://xn--bcher-kva.example/stra%C3%9Fe?q=%C3%A4pfel#teil%202", "ftp": ""} {
-		var got *string
+	for title, want := range map[string]string{"Grain report 10": "https://example.com/grain%20report%2010",
+		"Bücher und Straßen": "https://xn--bcher-kva.example/stra%C3%9Fe?q=%C3%A4pfel#teil%202", "Old archive": ""} {
+		found := false
 		for _, r := range h.srv.Requests() {
-			if strings.HasSuffix(r.Path, "/callback") && strings.Contains(string(r.Raw), "`"+id+"`") {
-				u := str(embeds(payload(r))[0], "url")
-				got = &u
+			if es := embeds(payload(r)); strings.HasSuffix(r.Path, "/callback") && len(es) > 0 && str(es[0], "title") == title {
+				found = true
+				if u := str(es[0], "url"); u != want {
+					t.Errorf("/source %q: embed url %q, want %q", title, u, want)
+				}
 			}
 		}
-		if got == nil || *got != want {
-			t.Errorf("/source %s: embed url %v, want %q", id, got, want)
+		if !found {
+			t.Errorf("no /source response for %q", title)
 		}
 	}
 
