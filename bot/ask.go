@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -22,6 +23,9 @@ const (
 	msgShutdown = "I'm restarting — please ask again in a minute."
 	msgError    = "Sorry, something went wrong while answering (request %s). Please try again."
 	msgTimeout  = "Sorry, that took too long to answer (request %s). Please try again."
+	// msgNoAnswer replaces a public "thinking…" response when the error
+	// notice cannot go privately; it says nothing about the error.
+	msgNoAnswer = "No answer this time."
 )
 
 func rateLimitText(wait time.Duration) string {
@@ -244,7 +248,7 @@ func (b *Bot) onAsk(i *discordgo.Interaction, d discordgo.ApplicationCommandInte
 	if o := option(d.Options, "private"); o != nil {
 		private, _ = o.Value.(bool)
 	}
-	qtext, err := answer.Normalize(text)
+	qtext, err := answer.Normalize(stripMentions(text))
 	if err != nil {
 		b.respondEphemeral(i, err.Error())
 		return
@@ -324,8 +328,18 @@ func (o *interactionOutput) fail(ctx context.Context, text string) error {
 			discordgo.WithContext(ctx))
 		return err
 	}
-	if err := o.b.s.InteractionResponseDelete(o.i, discordgo.WithContext(ctx)); err != nil {
+	var rerr *discordgo.RESTError
+	if err := o.b.s.InteractionResponseDelete(o.i, discordgo.WithContext(ctx)); err != nil &&
+		!(errors.As(err, &rerr) && rerr.Response != nil && rerr.Response.StatusCode == http.StatusNotFound) { // 404: already gone
 		o.b.log.Warn("removing the deferred response", "request_id", o.i.ID, errAttr(err, o.i.Token))
+		// A follow-up would now replace the public "thinking…" message
+		// (Discord ignores its ephemeral flag then), so settle that message
+		// with a neutral text first, and tell the user privately only after.
+		neutral, empty := msgNoAnswer, []*discordgo.MessageEmbed{}
+		if _, err := o.b.s.InteractionResponseEdit(o.i, &discordgo.WebhookEdit{Content: &neutral, Embeds: &empty,
+			AllowedMentions: noMentions()}, discordgo.WithContext(ctx)); err != nil {
+			return fmt.Errorf("settling the deferred response: %w", err)
+		}
 	}
 	_, err := o.b.s.FollowupMessageCreate(o.i, true, &discordgo.WebhookParams{Content: text, Flags: discordgo.MessageFlagsEphemeral,
 		AllowedMentions: noMentions()}, discordgo.WithContext(ctx))
@@ -356,7 +370,7 @@ func (b *Bot) onMessage(_ *discordgo.Session, mc *discordgo.MessageCreate) {
 		b.log.Debug("ignoring a mention outside the allowed channels", "channel", m.ChannelID)
 		return
 	}
-	text := stripMention(m.Content, me)
+	text := stripMentions(stripMention(m.Content, me))
 	if strings.TrimSpace(text) == "" {
 		// Without the Message Content intent a reply that does not ping the
 		// bot arrives empty; there is nothing to answer.

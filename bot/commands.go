@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -22,28 +21,36 @@ const (
 // sourcesPerPage keeps /sources one screen long.
 const sourcesPerPage = 10
 
-// Commands are the slash commands the bot registers.
+// Commands are the slash commands the bot registers. contexts and
+// integration_types replace the deprecated dm_permission: installed to a
+// server, usable there and in DMs with the bot.
 func Commands() []*discordgo.ApplicationCommand {
-	dm := true
+	everywhere := func() *[]discordgo.InteractionContextType {
+		return &[]discordgo.InteractionContextType{discordgo.InteractionContextGuild, discordgo.InteractionContextBotDM}
+	}
+	guildInstall := func() *[]discordgo.ApplicationIntegrationType {
+		return &[]discordgo.ApplicationIntegrationType{discordgo.ApplicationIntegrationGuildInstall}
+	}
 	return []*discordgo.ApplicationCommand{
 		{
 			Name: "ask", Description: "Ask a question about the news articles; the answer cites its sources",
-			DMPermission: &dm,
+			Contexts: everywhere(), IntegrationTypes: guildInstall(),
 			Options: []*discordgo.ApplicationCommandOption{
 				{Type: discordgo.ApplicationCommandOptionString, Name: "question", Description: "What do you want to know?",
 					Required: true, MaxLength: 1000},
 				{Type: discordgo.ApplicationCommandOptionBoolean, Name: "private", Description: "Only you see the answer"},
 			},
 		},
-		{Name: "sources", Description: "List the articles I answer from", DMPermission: &dm},
+		{Name: "sources", Description: "List the articles I answer from", Contexts: everywhere(), IntegrationTypes: guildInstall()},
 		{
-			Name: "source", Description: "Show one article: title, details and the opening", DMPermission: &dm,
+			Name: "source", Description: "Show one article: title, details and the opening",
+			Contexts: everywhere(), IntegrationTypes: guildInstall(),
 			Options: []*discordgo.ApplicationCommandOption{
 				{Type: discordgo.ApplicationCommandOptionString, Name: "id", Description: "Article ID or title",
 					Required: true, Autocomplete: true},
 			},
 		},
-		{Name: "help", Description: "How to ask me questions", DMPermission: &dm},
+		{Name: "help", Description: "How to ask me questions", Contexts: everywhere(), IntegrationTypes: guildInstall()},
 	}
 }
 
@@ -224,9 +231,7 @@ func (b *Bot) onSource(i *discordgo.Interaction, d discordgo.ApplicationCommandI
 	e := &discordgo.MessageEmbed{Title: truncate(escape(oneLine(doc.Title)), maxTitle), Color: answerColor,
 		Description: escape(snippet(doc.Text, 700)),
 		Fields:      []*discordgo.MessageEmbedField{{Name: "ID", Value: "`" + strings.ReplaceAll(doc.ID, "`", "'") + "`", Inline: true}}}
-	if u, err := url.Parse(doc.URL); err == nil && (u.Scheme == "http" || u.Scheme == "https") && len(doc.URL) <= 2000 {
-		e.URL = doc.URL
-	}
+	e.URL = embedURL(doc.URL)
 	if !doc.Published.IsZero() {
 		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: "Published", Value: doc.Published.Format("2 January 2006"), Inline: true})
 	}

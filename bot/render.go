@@ -2,12 +2,14 @@ package bot
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
+	"golang.org/x/net/idna"
 
 	"github.com/talkbot/talkbot/answer"
 )
@@ -343,4 +345,89 @@ func unescape(s string) string {
 		b.WriteByte(s[i])
 	}
 	return b.String()
+}
+
+// maxEmbedURL is the spec's maxLength for an embed's url.
+const maxEmbedURL = 2048
+
+// embedURL makes an article's URL one Discord accepts as an embed url
+// (format uri, RFC 3986): the host in IDNA ASCII form, spaces, non-ASCII
+// and other characters a URI cannot hold percent-encoded. It returns ""
+// for what cannot be made a valid http(s) URL, so the embed goes without
+// a link rather than Discord refusing the whole message.
+func embedURL(raw string) string {
+	raw = strings.TrimSpace(raw)
+	scheme, rest, found := strings.Cut(raw, "://")
+	scheme = strings.ToLower(scheme)
+	if !found || (scheme != "http" && scheme != "https") {
+		return ""
+	}
+	authority, tail := rest, ""
+	if k := strings.IndexAny(rest, "/?#"); k >= 0 {
+		authority, tail = rest[:k], rest[k:]
+	}
+	if strings.Contains(authority, "@") {
+		return "" // credentials have no place in a public link
+	}
+	host, port := authority, ""
+	if k := strings.LastIndexByte(authority, ':'); k >= 0 && !strings.Contains(authority[k:], "]") {
+		host, port = authority[:k], authority[k+1:]
+		if !isDigits(port) {
+			return ""
+		}
+		port = ":" + port
+	}
+	if strings.HasPrefix(host, "[") {
+		if !strings.HasSuffix(host, "]") || strings.ContainsAny(host[1:len(host)-1], "[]/ ") {
+			return ""
+		}
+	} else {
+		ascii, err := idna.Lookup.ToASCII(host)
+		if err != nil || ascii == "" {
+			return ""
+		}
+		host = ascii
+	}
+	var b strings.Builder
+	b.WriteString(scheme + "://" + host + port)
+	// Path, then query, then fragment, each with the characters it may
+	// hold literally; "?" and "#" end the path, the first "#" the query.
+	part, allowed := 0, uriPath
+	for i := 0; i < len(tail); i++ {
+		c := tail[i]
+		switch {
+		case c == '?' && part == 0:
+			part, allowed = 1, uriQuery
+			b.WriteByte(c)
+		case c == '#' && part < 2:
+			part, allowed = 2, uriQuery
+			b.WriteByte(c)
+		case c == '%' && i+2 < len(tail) && isHexByte(tail[i+1]) && isHexByte(tail[i+2]):
+			b.WriteString(tail[i : i+3])
+			i += 2
+		case strings.IndexByte(allowed, c) >= 0:
+			b.WriteByte(c)
+		default:
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	out := b.String()
+	if len(out) > maxEmbedURL {
+		return ""
+	}
+	if u, err := url.Parse(out); err != nil || u.Host == "" {
+		return ""
+	}
+	return out
+}
+
+// Characters RFC 3986 allows literally in a path, and in a query or
+// fragment (which may also hold "?" and "/"; "#" only once, handled above).
+const (
+	uriPath  = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/"
+	uriQuery = uriPath + "?"
+)
+
+func isHexByte(c byte) bool {
+	return ('0' <= c && c <= '9') || ('a' <= c && c <= 'f') || ('A' <= c && c <= 'F')
 }

@@ -553,11 +553,44 @@ func TestFollowupWithFileAndEphemeral(t *testing.T) {
 	if err != nil || r.Body["content"] != "page 2" || len(r.Files) != 1 || string(r.Files[0].Data) != "a\nb\n" {
 		t.Errorf("followup request = %+v, %v", r, err)
 	}
+	// Like Discord, that first follow-up replaced the "thinking…" original;
+	// the next one is a message of its own.
+	if o := srv.Original(i.ID); o == nil || o.ID != f.ID || o.Flags&discordgo.MessageFlagsLoading != 0 {
+		t.Errorf("the first follow-up did not replace the deferred original: original %+v, follow-up %s", o, f.ID)
+	}
+	f2, err := dg.FollowupMessageCreate(i, true, &discordgo.WebhookParams{Content: "page 3", Flags: discordgo.MessageFlagsEphemeral})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := dg.InteractionResponseDelete(i); err != nil {
 		t.Fatal(err)
 	}
-	if msgs := srv.Messages("dm8"); len(msgs) != 1 || msgs[0].ID != f.ID {
-		t.Errorf("after deleting the original, messages = %+v", msgs)
+	if msgs := srv.Messages("dm8"); len(msgs) != 1 || msgs[0].ID != f2.ID || msgs[0].Flags&discordgo.MessageFlagsEphemeral == 0 {
+		t.Errorf("after deleting the original, messages = %+v, want the second follow-up", msgs)
+	}
+}
+
+// TestFirstFollowupReplacesPublicLoadingMessage: an ephemeral follow-up
+// sent while a public deferred response still loads becomes that public
+// message, as on Discord — the trap behind errors shown publicly.
+func TestFirstFollowupReplacesPublicLoadingMessage(t *testing.T) {
+	t.Parallel()
+	srv := discordtest.New(t)
+	dg := open(t, srv, nil)
+	i := discordtest.SlashCommand("ask", map[string]any{"question": "q"}, "8", "c8")
+	if err := srv.DispatchInteraction(ctx5(t), i); err != nil {
+		t.Fatal(err)
+	}
+	if err := dg.InteractionRespond(i, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := dg.FollowupMessageCreate(i, true, &discordgo.WebhookParams{Content: "secret error", Flags: discordgo.MessageFlagsEphemeral})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := srv.Messages("c8")
+	if len(msgs) != 1 || msgs[0].ID != f.ID || msgs[0].Flags&discordgo.MessageFlagsEphemeral != 0 || msgs[0].Content != "secret error" {
+		t.Errorf("messages = %+v; want the public original carrying the follow-up", msgs)
 	}
 }
 

@@ -125,6 +125,8 @@ func (s *Server) handleOp(c *gwConn, f gwFrame) error {
 		s.mu.Lock()
 		s.token = id.Token
 		s.intents = id.Intents
+		s.identifyRaw = append([]byte(nil), f.D...)
+		s.violations = append(s.violations, s.validator.CheckIdentify(f.D)...)
 		s.sessionID = "session-" + s.newIDLocked()
 		s.seq = 1
 		seq := s.seq

@@ -85,6 +85,13 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 		rep = errUnknownRoute()
 	} else if needsAuth(req.Path) && r.Header.Get("Authorization") == "" {
 		rep = errUnauthorized()
+	} else if vs := s.validator.Check(req.Method, req.Path, payloadOf(&req), len(req.Files)); len(vs) > 0 {
+		s.violations = append(s.violations, vs...)
+		if r, bad := rejection(vs); bad {
+			rep = r
+		} else {
+			rep = s.routeLocked(&req)
+		}
 	} else {
 		rep = s.routeLocked(&req)
 	}
@@ -266,9 +273,6 @@ func (s *Server) commandsLocked(req *Request, app, guild string) reply {
 	if err := json.Unmarshal(payloadOf(req), &cmds); err != nil {
 		return invalidForm("_root", "MODEL_TYPE_CONVERT", "Expected an array of commands")
 	}
-	if rep, bad := validateCommands(cmds); bad {
-		return rep
-	}
 	version := s.newIDLocked()
 	for _, c := range cmds {
 		key := guild + "/" + c.Name
@@ -306,12 +310,15 @@ func (s *Server) interactionLocked(token string) *interactionRec {
 func (s *Server) callbackLocked(req *Request, id, token string) reply {
 	rec := s.interactionLocked(token)
 	if rec == nil || rec.i.ID != id {
+		s.violateLocked(req, "interaction.unknown", "", "no interaction has this id and token")
 		return errUnknownInteraction()
 	}
 	if rec.acked {
+		s.violateLocked(req, "interaction.already_acknowledged", "", "an interaction gets one initial response; use follow-ups or edit the original")
 		return errAlreadyAcked()
 	}
-	if s.opts.InteractionTimeout > 0 && time.Since(rec.dispatched) > s.opts.InteractionTimeout {
+	if late := time.Since(rec.dispatched); s.opts.InteractionTimeout > 0 && late > s.opts.InteractionTimeout {
+		s.violateLocked(req, "interaction.timeout", "", fmt.Sprintf("the initial response came %s after the interaction; Discord allows 3 s", late.Round(time.Millisecond)))
 		return errUnknownInteraction()
 	}
 	var resp struct {
@@ -327,18 +334,13 @@ func (s *Server) callbackLocked(req *Request, id, token string) reply {
 	switch resp.Type {
 	case discordgo.InteractionResponsePong:
 		if it != discordgo.InteractionPing {
-			return badResponseType()
+			return s.badResponseTypeLocked(req, resp.Type, it)
 		}
 	case discordgo.InteractionResponseChannelMessageWithSource, discordgo.InteractionResponseDeferredChannelMessageWithSource:
 		if it == discordgo.InteractionPing || it == discordgo.InteractionApplicationCommandAutocomplete {
-			return badResponseType()
+			return s.badResponseTypeLocked(req, resp.Type, it)
 		}
 		deferred := resp.Type == discordgo.InteractionResponseDeferredChannelMessageWithSource
-		if !deferred {
-			if rep, bad := validateMessage(data, len(req.Files), true); bad {
-				return rep
-			}
-		}
 		msg, rep, bad := s.messageFromBodyLocked(data, req.Files, rec.i.ChannelID)
 		if bad {
 			return rep
@@ -359,7 +361,7 @@ func (s *Server) callbackLocked(req *Request, id, token string) reply {
 		s.echoLocked("MESSAGE_CREATE", msg)
 	case discordgo.InteractionResponseDeferredMessageUpdate, discordgo.InteractionResponseUpdateMessage:
 		if !isComponent || rec.i.Message == nil {
-			return badResponseType()
+			return s.badResponseTypeLocked(req, resp.Type, it)
 		}
 		target, found := s.messages[rec.i.Message.ID]
 		if !found {
@@ -367,9 +369,6 @@ func (s *Server) callbackLocked(req *Request, id, token string) reply {
 		}
 		rec.originalID = target.ID
 		if resp.Type == discordgo.InteractionResponseUpdateMessage {
-			if rep, bad := validateMessage(data, len(req.Files), false); bad {
-				return rep
-			}
 			edited, rep, bad := s.applyEditLocked(target, data)
 			if bad {
 				return rep
@@ -379,14 +378,11 @@ func (s *Server) callbackLocked(req *Request, id, token string) reply {
 		}
 	case discordgo.InteractionApplicationCommandAutocompleteResult:
 		if it != discordgo.InteractionApplicationCommandAutocomplete {
-			return badResponseType()
-		}
-		if rep, bad := validateChoices(data); bad {
-			return rep
+			return s.badResponseTypeLocked(req, resp.Type, it)
 		}
 	case discordgo.InteractionResponseModal:
 		if it == discordgo.InteractionModalSubmit || it == discordgo.InteractionApplicationCommandAutocomplete || it == discordgo.InteractionPing {
-			return badResponseType()
+			return s.badResponseTypeLocked(req, resp.Type, it)
 		}
 		if cid, _ := data["custom_id"].(string); cid == "" {
 			return invalidForm("data.custom_id", "BASE_TYPE_REQUIRED", "This field is required")
@@ -399,7 +395,8 @@ func (s *Server) callbackLocked(req *Request, id, token string) reply {
 	return noContent()
 }
 
-func badResponseType() reply {
+func (s *Server) badResponseTypeLocked(req *Request, rt discordgo.InteractionResponseType, it discordgo.InteractionType) reply {
+	s.violateLocked(req, "interaction.response_type", "type", fmt.Sprintf("response type %d is not valid for interaction type %d", rt, it))
 	return invalidForm("type", "INTERACTION_RESPONSE_TYPE_INVALID", "This response type is not valid for this interaction")
 }
 
@@ -422,15 +419,27 @@ func (s *Server) webhookLocked(app, token string) (*interactionRec, bool) {
 func (s *Server) followupLocked(req *Request, app, token string) reply {
 	rec, found := s.webhookLocked(app, token)
 	if !found {
+		s.violateLocked(req, "interaction.not_acknowledged", "", "follow-ups and edits need an acknowledged interaction (a valid token and an initial response)")
 		return errUnknownWebhook()
 	}
 	data := req.Body
-	if rep, bad := validateMessage(data, len(req.Files), true); bad {
-		return rep
-	}
 	msg, rep, bad := s.messageFromBodyLocked(data, req.Files, rec.i.ChannelID)
 	if bad {
 		return rep
+	}
+	if cur, found := s.messages[rec.originalID]; found && cur.Flags&discordgo.MessageFlagsLoading != 0 {
+		// As on Discord, the first follow-up to a deferred response that is
+		// still "thinking…" replaces that message and keeps its visibility:
+		// an ephemeral flag on the follow-up does not make a public deferred
+		// response private.
+		msg.ID, msg.Type, msg.Timestamp = cur.ID, cur.Type, cur.Timestamp
+		msg.Flags = cur.Flags &^ discordgo.MessageFlagsLoading
+		msg.WebhookID, msg.InteractionMetadata = cur.WebhookID, cur.InteractionMetadata
+		now := time.Now().UTC()
+		msg.EditedTimestamp = &now
+		s.storeLocked(msg)
+		s.echoLocked("MESSAGE_UPDATE", msg)
+		return ok(toWire(msg))
 	}
 	msg.Flags &= discordgo.MessageFlagsEphemeral | discordgo.MessageFlagsSuppressEmbeds
 	msg.WebhookID = s.opts.AppID
@@ -444,6 +453,7 @@ func (s *Server) followupLocked(req *Request, app, token string) reply {
 func (s *Server) webhookMessageLocked(req *Request, app, token, mid string) reply {
 	rec, found := s.webhookLocked(app, token)
 	if !found {
+		s.violateLocked(req, "interaction.not_acknowledged", "", "follow-ups and edits need an acknowledged interaction (a valid token and an initial response)")
 		return errUnknownWebhook()
 	}
 	if mid == "@original" {
@@ -466,9 +476,6 @@ func (s *Server) webhookMessageLocked(req *Request, app, token, mid string) repl
 		delete(rec.followups, mid)
 		return noContent()
 	case http.MethodPatch:
-		if rep, bad := validateMessage(req.Body, len(req.Files), false); bad {
-			return rep
-		}
 		edited, rep, bad := s.applyEditLocked(cur, req.Body)
 		if bad {
 			return rep
@@ -518,9 +525,6 @@ func (s *Server) channelMessagesLocked(req *Request, cid string) reply {
 		}
 		return ok(out)
 	case http.MethodPost:
-		if rep, bad := validateMessage(req.Body, len(req.Files), true); bad {
-			return rep
-		}
 		msg, rep, bad := s.messageFromBodyLocked(req.Body, req.Files, cid)
 		if bad {
 			return rep
@@ -547,9 +551,6 @@ func (s *Server) channelMessageLocked(req *Request, cid, mid string) reply {
 	case http.MethodPatch:
 		if cur.Author == nil || cur.Author.ID != s.opts.BotUserID {
 			return errNotAuthor()
-		}
-		if rep, bad := validateMessage(req.Body, len(req.Files), false); bad {
-			return rep
 		}
 		edited, rep, bad := s.applyEditLocked(cur, req.Body)
 		if bad {

@@ -94,20 +94,24 @@ type Server struct {
 	wg     sync.WaitGroup
 	async  chan echoEvent // events the fake sends on its own, in order
 
-	mu         sync.Mutex
-	changed    chan struct{} // closed and replaced whenever state changes
-	requests   []Request
-	faults     []fault
-	conns      map[*gwConn]struct{}
-	current    *gwConn // the connection that completed a handshake last
-	identifies int
-	resumes    int
-	token      string
-	intents    discordgo.Intent
-	sessionID  string
-	seq        int64
-	lastID     int64
-	noAck      bool
+	validator *Validator // immutable
+
+	mu          sync.Mutex
+	violations  []Violation
+	changed     chan struct{} // closed and replaced whenever state changes
+	requests    []Request
+	faults      []fault
+	conns       map[*gwConn]struct{}
+	current     *gwConn // the connection that completed a handshake last
+	identifies  int
+	resumes     int
+	token       string
+	intents     discordgo.Intent
+	identifyRaw []byte // the last IDENTIFY's "d", as sent
+	sessionID   string
+	seq         int64
+	lastID      int64
+	noAck       bool
 
 	messages     map[string]*discordgo.Message // by id
 	order        map[string][]string           // channel id → message ids, oldest first
@@ -139,6 +143,10 @@ func New(t testing.TB, opts ...Options) *Server {
 	if o.InteractionTimeout == 0 {
 		o.InteractionTimeout = defaultInteraction
 	}
+	v, err := NewValidator()
+	if err != nil {
+		t.Fatalf("discordtest: %v", err)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("discordtest: listen: %v", err)
@@ -147,6 +155,7 @@ func New(t testing.TB, opts ...Options) *Server {
 	s := &Server{
 		t:            t,
 		opts:         o,
+		validator:    v,
 		base:         "http://" + ln.Addr().String(),
 		ln:           ln,
 		ctx:          ctx,
@@ -222,6 +231,13 @@ func (s *Server) Intents() discordgo.Intent {
 	return s.intents
 }
 
+// IdentifyPayload is the "d" of the last IDENTIFY, as the client sent it.
+func (s *Server) IdentifyPayload() []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]byte(nil), s.identifyRaw...)
+}
+
 // Identifies counts completed IDENTIFY and RESUME handshakes.
 func (s *Server) Identifies() int {
 	s.mu.Lock()
@@ -282,6 +298,21 @@ func (s *Server) waitFor(ctx context.Context, what string, cond func() bool) err
 func (s *Server) notifyLocked() {
 	close(s.changed)
 	s.changed = make(chan struct{})
+}
+
+// Violations returns every violation of Discord's schema and documented
+// rules seen so far: in REST requests (rejected with 400 as Discord would,
+// unless only deprecations), in interaction timing and order, and in
+// IDENTIFY (recorded only: Discord has long accepted discordgo's).
+func (s *Server) Violations() []Violation {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Violation(nil), s.violations...)
+}
+
+// violateLocked records a violation of an interaction rule.
+func (s *Server) violateLocked(req *Request, rule, field, msg string) {
+	s.violations = append(s.violations, Violation{Method: req.Method, Path: req.Path, Rule: rule, Field: field, Message: msg, Source: docInteraction})
 }
 
 // Requests returns a copy of every REST request received so far.
