@@ -377,7 +377,8 @@ func TestReplyChainFollowUpUsesHistory(t *testing.T) {
 	h.message(discordtest.Reply(a2, "<@"+me+"> and what did Zelensky say?", userA))
 	eventually(t, "second follow-up", func() bool { return len(rec.requests()) == 3 })
 	h3 := rec.requests()[2].History
-	if len(h3) != 2 || h3[0].Question != witkoff || h3[1].Question != "how long was it?" {
+	// The follow-up turn carries the subject it leaned on.
+	if len(h3) != 2 || h3[0].Question != witkoff || h3[1].Question != "how long was it? (Witkoff Putin)" {
 		t.Errorf("second follow-up history = %+v", h3)
 	}
 	fetched := false

@@ -172,3 +172,35 @@ func (t *tracker) wait(ctx context.Context) error {
 		return ctx.Err()
 	}
 }
+
+// hinter allows one hint per user per interval (e.g. how to reach the bot).
+type hinter struct {
+	every time.Duration
+
+	mu   sync.Mutex
+	last map[string]time.Time
+}
+
+func newHinter(every time.Duration) *hinter {
+	return &hinter{every: every, last: map[string]time.Time{}}
+}
+
+// allow reports whether user may get a hint at now, and records it if so.
+func (h *hinter) allow(user string, now time.Time) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if t, ok := h.last[user]; ok && now.Sub(t) < h.every {
+		return false
+	}
+	if len(h.last) >= 1024 {
+		// Forget users whose hour is over, so the map stays the size of
+		// the users hinted recently.
+		for u, t := range h.last {
+			if now.Sub(t) >= h.every {
+				delete(h.last, u)
+			}
+		}
+	}
+	h.last[user] = now
+	return true
+}
