@@ -122,8 +122,8 @@ type Options struct {
 	ShardID    int
 	ShardCount int
 
-	Logger *slog.Logger
-	Observer    Observer
+	Logger   *slog.Logger
+	Observer Observer
 	// OnConnected, if set, is called once the gateway is connected and the
 	// commands are registered, e.g. to tell the operator.
 	OnConnected func(botUserID string)
@@ -157,7 +157,7 @@ type Bot struct {
 	chains  *chains // back-to-back messages being joined
 	chanMu  sync.Mutex
 	chans   map[string]chanInfo // channels looked up (threads and their parents)
-	running tracker // handler goroutines
+	running tracker             // handler goroutines
 
 	// work outlives the Run context by the shutdown deadline, so answers
 	// in flight can finish after SIGTERM.
