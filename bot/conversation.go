@@ -329,13 +329,24 @@ func answerText(m *discordgo.Message) (title, text string) {
 
 // hasFeedback reports whether m carries the 👍/👎 buttons of a final answer.
 func hasFeedback(m *discordgo.Message) bool {
+	// Decoded messages hold pointers; messages built here hold values.
 	for _, row := range m.Components {
-		r, ok := row.(*discordgo.ActionsRow)
-		if !ok {
-			continue
+		var cs []discordgo.MessageComponent
+		switch r := row.(type) {
+		case *discordgo.ActionsRow:
+			cs = r.Components
+		case discordgo.ActionsRow:
+			cs = r.Components
 		}
-		for _, c := range r.Components {
-			if btn, ok := c.(*discordgo.Button); ok && strings.HasPrefix(btn.CustomID, idFeedback+":") {
+		for _, c := range cs {
+			id := ""
+			switch btn := c.(type) {
+			case *discordgo.Button:
+				id = btn.CustomID
+			case discordgo.Button:
+				id = btn.CustomID
+			}
+			if strings.HasPrefix(id, idFeedback+":") {
 				return true
 			}
 		}
