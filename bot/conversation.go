@@ -452,13 +452,16 @@ type chains struct {
 
 // chain is one question being typed over several messages.
 type chain struct {
-	received time.Time // when its first message arrived
+	// head and received (when head arrived) never change; the rest is
+	// guarded by chains.mu.
+	head     *discordgo.Message
+	received time.Time
 	msgs     []*discordgo.Message
 	texts    []string
 	more     chan struct{} // signalled when a message joins
 }
 
-func (c *chain) first() *discordgo.Message { return c.msgs[0] }
+func (c *chain) first() *discordgo.Message { return c.head }
 
 // add puts m into the open chain for key, or starts one (started: the
 // caller answers it).
@@ -474,7 +477,7 @@ func (cs *chains) add(key string, m *discordgo.Message, text string, received ti
 		}
 		return c, false
 	}
-	c = &chain{received: received, msgs: []*discordgo.Message{m}, texts: []string{text}, more: make(chan struct{}, 1)}
+	c = &chain{head: m, received: received, msgs: []*discordgo.Message{m}, texts: []string{text}, more: make(chan struct{}, 1)}
 	cs.pending[key] = c
 	return c, true
 }
