@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -244,7 +245,7 @@ func (b *Bot) onAsk(i *discordgo.Interaction, d discordgo.ApplicationCommandInte
 	if o := option(d.Options, "private"); o != nil {
 		private, _ = o.Value.(bool)
 	}
-	qtext, err := answer.Normalize(text)
+	qtext, err := answer.Normalize(stripMentions(text))
 	if err != nil {
 		b.respondEphemeral(i, err.Error())
 		return
@@ -495,9 +496,12 @@ func mentions(m *discordgo.Message, id string) bool {
 	return false
 }
 
-// stripMention removes the bot's own mention from a question.
-func stripMention(s, id string) string {
-	s = strings.ReplaceAll(s, "<@"+id+">", " ")
-	s = strings.ReplaceAll(s, "<@!"+id+">", " ")
-	return strings.TrimSpace(s)
+// mentionRe matches user, role and channel mentions and @everyone/@here.
+var mentionRe = regexp.MustCompile(`<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b`)
+
+// stripMentions removes mentions (the bot's and anyone else's, roles,
+// channels) from a question: they are addressing, not words to search for,
+// and an ID could match an article that happens to contain it.
+func stripMentions(s string) string {
+	return strings.Join(strings.Fields(mentionRe.ReplaceAllString(s, " ")), " ")
 }

@@ -76,7 +76,7 @@ func (b *Bot) onMessage(_ *discordgo.Session, mc *discordgo.MessageCreate) {
 	if !dm && !mentioned && !replyToMe && !inMyThread {
 		return
 	}
-	text := stripMention(m.Content, me)
+	text := stripMentions(m.Content)
 	if strings.TrimSpace(text) == "" {
 		switch {
 		case mentioned || dm:
@@ -281,7 +281,7 @@ func (b *Bot) turnsFrom(msgs []*discordgo.Message) []answer.Turn {
 		}
 		if m.Author.ID != me {
 			flush()
-			if t := stripMention(m.Content, me); t != "" {
+			if t := stripMentions(m.Content); t != "" {
 				asked = t
 			}
 			continue

@@ -188,7 +188,8 @@ func TestChainedMessagesAreOneQuestion(t *testing.T) {
 		}},
 	} {
 		before := len(rec.requests())
-		h.message(tc.msg("How long did Witkoff", userA))
+		// Other people's, roles' and channels' mentions are not searched for.
+		h.message(tc.msg("<@&800000000000000001> How long did <#700000000000000009> Witkoff", userA))
 		other := h.message(tc.msg("Who is Zelensky?", userB))
 		last := h.message(tc.msg("meet Putin?", userA))
 		a := h.answerTo(last)
