@@ -388,6 +388,7 @@ func (b *Bot) openThread(ctx context.Context, msg *discordgo.Message, name strin
 		return
 	}
 	b.rememberChannel(th.ID, chanInfo{thread: true, parent: msg.ChannelID, owner: b.botUserID()})
+	b.log.Debug("opened a thread for follow-ups", "thread", th.ID, "channel", msg.ChannelID)
 }
 
 // chanInfo is what the bot needs to know of a channel.

@@ -222,7 +222,7 @@ func TestReplyWithoutContentGetsHint(t *testing.T) {
 			t.Parallel()
 			eng, ix := engine(t)
 			rec := &recorder{next: eng}
-			h := start(t, rec, ix, bot.Options{MessageContent: content, UserRateLimit: 100})
+			h := start(t, rec, ix, bot.Options{MessageContent: content, Threads: content, UserRateLimit: 100})
 			me := h.srv.BotUserID()
 			if got := h.srv.Intents()&discordgo.IntentsMessageContent != 0; got != content {
 				t.Fatalf("Message Content intent requested = %v", got)
@@ -242,6 +242,16 @@ func TestReplyWithoutContentGetsHint(t *testing.T) {
 				}
 				if hist := rec.requests()[1].History; len(hist) != 1 || hist[0].Question != witkoff {
 					t.Errorf("plain reply history = %+v", hist)
+				}
+				// In the thread the bot opened, plain messages are questions too.
+				if !waitUntil(5*time.Second, func() bool { return strings.Contains(h.logs.String(), "thread="+a1.ID) }) {
+					t.Fatalf("no thread opened on the answer\nlog:\n%s", h.logs.String())
+				}
+				m := discordtest.GuildMessage("and why?", userA, a1.ID)
+				m.Mentions = []*discordgo.User{}
+				h.answerTo(h.message(m))
+				if hist := rec.requests()[2].History; len(hist) != 1 || hist[0].Question != witkoff {
+					t.Errorf("plain message in the thread: history = %+v", hist)
 				}
 				return
 			}
