@@ -4,6 +4,9 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
+
+	openai "github.com/sashabaranov/go-openai"
 )
 
 func TestTrackSubject(t *testing.T) {
@@ -83,5 +86,45 @@ func TestFourTurnFollowUpKeepsSubject(t *testing.T) {
 			t.Errorf("turn 3 %q does not quote Putin: %s", q, a.Text)
 		}
 		history = append(history, Turn{Question: q, Answer: a.Text})
+	}
+}
+
+// TestLLMSeesTrackedSubject: the LLM prompts show only the last few turns;
+// with the subject tracked, a subject named five turns back is still in
+// them, so a model that resolves references from what it is shown keeps
+// the topic.
+func TestLLMSeesTrackedSubject(t *testing.T) {
+	t.Parallel()
+	f := newFakeLLM(t, func(req openai.ChatCompletionRequest) string {
+		prompt := req.Messages[len(req.Messages)-1].Content
+		if !req.Stream { // the rewrite: resolve "that" only from what is in the prompt
+			if strings.Contains(prompt, "Donbas") {
+				return "What did Zelensky say about Russia and the Donbas region?"
+			}
+			return "What did Zelensky say?"
+		}
+		n := citing(req, "Donbas")
+		if n == "0" {
+			return "The articles don't cover that."
+		}
+		return "Russia controls parts of the Donbas region [" + n + "]."
+	})
+	e := newEngine(t, f, 0, 5*time.Second)
+	history := []Turn{
+		{Question: "What does Russia control in the Donbas region?", Answer: "About a fifth of Ukraine [1]."},
+		{Question: "why?", Answer: "A warning was issued [1]."},
+		{Question: "what did putin say about that", Answer: "He warned the troops [1]."},
+		{Question: "and when?", Answer: "This week [1]."},
+	}
+	a, err := e.Ask(context.Background(), Request{Question: "and what did Zelensky say about that?", History: TrackSubject(history)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs := f.Requests()
+	if len(reqs) != 2 || !strings.Contains(reqs[0].Messages[1].Content, "Donbas") || !strings.Contains(reqs[1].Messages[1].Content, "Donbas") {
+		t.Fatalf("the prompts lost the subject: %d requests", len(reqs))
+	}
+	if !a.Found || !strings.Contains(a.Citations[0].Quote, "Donbas") {
+		t.Errorf("answer lost the subject: %+v", a)
 	}
 }
