@@ -1,6 +1,7 @@
 // Package bot puts talkbot's cited answers into Discord: slash commands,
-// mentions, DMs and reply-chain follow-ups, rendered as embeds within
-// Discord's limits, with rate limits, a bounded queue and graceful shutdown.
+// mentions, DMs, and follow-ups in reply chains, threads and DMs, rendered
+// as embeds within Discord's limits, with rate limits, a per-channel write
+// budget, a bounded queue, sharding and graceful shutdown.
 //
 // The bot only renders answers: it reaches the articles and the answer
 // pipeline through the small interfaces it declares here ([Answerer],
@@ -91,7 +92,8 @@ type Options struct {
 	// streams (default 1 s, Discord's comfortable edit rate).
 	StreamInterval time.Duration
 	// HistoryHops bounds how many messages of a reply chain are read as
-	// conversation history (default 5).
+	// conversation history, and how many earlier turns of a thread or DM
+	// are passed on (default 5).
 	HistoryHops int
 
 	// Threads opens a public thread on each answer to a mention in a

@@ -16,6 +16,9 @@ import (
 // after the write whose slot it reuses has finished, so even with network
 // delay Discord never sees more than n writes in any window.
 //
+// Interaction responses (slash commands) are not paced here: Discord
+// limits them per interaction token, not per channel.
+//
 // Final answers wait for a slot (nothing is dropped); previews only take
 // one when more than reserve are free, and are skipped otherwise, so
 // previews never delay a final text.
