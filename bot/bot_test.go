@@ -619,6 +619,13 @@ func TestRateLimitedUserGetsEphemeralNotice(t *testing.T) {
 	if n := len(h.srv.Messages(chanB)); n != 1 {
 		t.Errorf("%d notices in the channel, want 1", n)
 	}
+	// A refused user is never shown the bot "typing" (Discord keeps it up
+	// for 10 s whatever follows).
+	for _, r := range h.srv.Requests() {
+		if r.Path == "/channels/"+chanB+"/typing" {
+			t.Errorf("typing shown for a refused question at %v", r.At)
+		}
+	}
 	if st := h.bot.Stats(); st.RateLimited != 4 || st.Answered != 3 {
 		t.Errorf("stats = %+v", st)
 	}

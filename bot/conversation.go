@@ -116,25 +116,39 @@ func (b *Bot) converse(key string, c *chain, surface string) {
 		b.log.Debug("ignoring a mention outside the allowed channels", "channel", first.ChannelID)
 		return
 	}
+	// Typing shows at once and lasts ~10 s; keep it up while the chain
+	// completes and the answer is written. It starts early only for a user
+	// the rate limit will let through: Discord shows it for 10 s whatever
+	// follows, which would mislead a refused user.
+	typingCtx, stopTyping := context.WithCancel(b.work)
+	defer stopTyping()
+	typing := false
+	startTyping := func() {
+		if !typing {
+			typing = true
+			go b.keepTyping(typingCtx, first.ChannelID)
+		}
+	}
+	if b.limiter.wouldAllow(first.Author.ID, time.Now()) {
+		startTyping()
+	}
+
 	msgs, texts := b.chains.wait(b.work, key, c, b.opts.ChainWindow)
 	last := msgs[len(msgs)-1]
 	qtext, err := answer.Normalize(strings.Join(texts, " "))
 	if err != nil {
+		stopTyping()
 		b.reply(last, err.Error())
 		return
 	}
 	if ok, notice := b.admit(surface, first.Author.ID); !ok {
+		stopTyping()
 		if notice != "" {
 			b.reply(last, notice)
 		}
 		return
 	}
-	// Typing shows at once and lasts ~10 s; keep it up while answering.
-	// It starts only once the question is admitted: Discord shows it for
-	// 10 s whatever follows, which would mislead a refused user.
-	typingCtx, stopTyping := context.WithCancel(b.work)
-	go b.keepTyping(typingCtx, first.ChannelID)
-	defer stopTyping()
+	startTyping()
 	conv := b.conversationOf(b.work, first)
 	out := &messageOutput{b: b, m: last, stopTyping: stopTyping}
 	if b.opts.Threads && conv == convChannel {

@@ -188,6 +188,7 @@ func TestChainedMessagesAreOneQuestion(t *testing.T) {
 		}},
 	} {
 		before := len(rec.requests())
+		t0 := time.Now()
 		// Other people's, roles' and channels' mentions are not searched for.
 		h.message(tc.msg("<@&800000000000000001> How long did <#700000000000000009> Witkoff", userA))
 		other := h.message(tc.msg("Who is Zelensky?", userB))
@@ -196,6 +197,14 @@ func TestChainedMessagesAreOneQuestion(t *testing.T) {
 		h.answerTo(other)
 		if body := answerBody(a); !strings.Contains(body, "five") {
 			t.Errorf("%s: chained question answered as %s", tc.name, body)
+		}
+		// The bot shows it is typing while the question is still being typed.
+		early := false
+		for _, r := range h.srv.Requests() {
+			early = early || (r.Path == "/channels/"+tc.channel+"/typing" && r.At.After(t0) && r.At.Sub(t0) < 400*time.Millisecond)
+		}
+		if !early {
+			t.Errorf("%s: no typing indicator within the chain window", tc.name)
 		}
 		time.Sleep(600 * time.Millisecond) // a stray third answer would come by now
 		var qs []string

@@ -46,6 +46,20 @@ func (r *rateLimiter) allow(user string, now time.Time) (bool, time.Duration) {
 	return true, 0
 }
 
+// wouldAllow reports whether user could ask at now, without recording a
+// question.
+func (r *rateLimiter) wouldAllow(user string, now time.Time) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, t := range r.users[user] {
+		if now.Sub(t) < r.window {
+			n++
+		}
+	}
+	return n < r.n
+}
+
 // firstNotice reports whether a refused user has not yet been told publicly
 // since their last allowed question, and marks them told.
 func (r *rateLimiter) firstNotice(user string) bool {
