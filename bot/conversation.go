@@ -236,6 +236,7 @@ func (b *Bot) threadMessages(ctx context.Context, m *discordgo.Message) []*disco
 	if err != nil {
 		b.log.Debug("reading a thread's history", "channel", m.ChannelID, "err", err)
 	}
+	msgs = olderThan(msgs, m.ID)
 	slices.Reverse(msgs) // Discord lists newest first
 	if ci, ok := b.channelInfo(ctx, m.ChannelID); ok && ci.parent != "" {
 		if start, err := b.s.ChannelMessage(ci.parent, m.ChannelID, discordgo.WithContext(ctx)); err == nil {
@@ -254,6 +255,7 @@ func (b *Bot) dmMessages(ctx context.Context, m *discordgo.Message) []*discordgo
 		b.log.Debug("reading a DM's history", "channel", m.ChannelID, "err", err)
 		return nil
 	}
+	msgs = olderThan(msgs, m.ID)
 	// msgs is newest first: keep messages while no gap is too long.
 	after := m.Timestamp
 	keep := 0
@@ -267,6 +269,14 @@ func (b *Bot) dmMessages(ctx context.Context, m *discordgo.Message) []*discordgo
 	msgs = msgs[:keep]
 	slices.Reverse(msgs)
 	return msgs
+}
+
+// olderThan keeps the messages sent before message id (snowflakes grow
+// with time), in case a listing includes the question or later messages.
+func olderThan(msgs []*discordgo.Message, id string) []*discordgo.Message {
+	return slices.DeleteFunc(msgs, func(x *discordgo.Message) bool {
+		return x == nil || len(x.ID) > len(id) || len(x.ID) == len(id) && x.ID >= id
+	})
 }
 
 // turnsFrom pairs the bot's finished answers in msgs (oldest first) with

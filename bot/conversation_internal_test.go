@@ -65,3 +65,15 @@ func TestTurnsFrom(t *testing.T) {
 		}
 	}
 }
+
+func TestOlderThan(t *testing.T) {
+	t.Parallel()
+	msg := func(id string) *discordgo.Message { return &discordgo.Message{ID: id} }
+	var ids []string
+	for _, m := range olderThan([]*discordgo.Message{msg("1200"), msg("999"), msg("1100"), msg("1000"), nil, msg("10000")}, "1100") {
+		ids = append(ids, m.ID)
+	}
+	if !slices.Equal(ids, []string{"999", "1000"}) {
+		t.Errorf("older than 1100: %v", ids)
+	}
+}
