@@ -111,9 +111,10 @@ func (b *Bot) answer(q question) {
 
 // finish shows an answer or an error, records it, and logs it.
 func (b *Bot) finish(ctx context.Context, q question, log *slog.Logger, a answer.Answer, err error) {
-	// Showing the result gets its own short deadline: the answer's may be
-	// what ran out.
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	// Showing the result gets its own deadline: the answer's may be what
+	// ran out. A minute covers waiting for room in a busy channel's budget
+	// (a dozen answers ahead at 5 writes per 5 s) so final texts land.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
 	b.counters.questions.Add(1)
 	took := time.Since(q.received)
