@@ -291,10 +291,12 @@ func TestReplyWithoutContentGetsHint(t *testing.T) {
 	}
 }
 
-// TestConcurrentStreamsStayInChannelBudget: three streamed answers in one
-// channel share its budget: Discord never sees more than the budget of
-// posts and edits in any window, and every final text lands.
-func TestConcurrentStreamsStayInChannelBudget(t *testing.T) {
+// TestConcurrentAnswersStayInChannelBudget: answers at once in one channel
+// share its budget: Discord never sees more than the budget of posts and
+// edits in any window, and every final text lands. Three streamed answers
+// (each alone would edit every 50 ms), and eight answers to mentions
+// within a moment.
+func TestConcurrentAnswersStayInChannelBudget(t *testing.T) {
 	t.Parallel()
 	var deltas []string
 	for k := range 40 {
@@ -303,46 +305,59 @@ func TestConcurrentStreamsStayInChannelBudget(t *testing.T) {
 	final := answer.Answer{Text: "The final, checked answer [1].", Found: true, Mode: answer.ModeLLM, Model: "m",
 		Citations: []answer.Citation{{N: 1, Title: "t", Quote: "q"}}}
 	const budget, window = 5, 500 * time.Millisecond
-	ix := seedIndex(t)
-	// Each stream alone would edit every 50 ms for ~600 ms.
-	h := start(t, &scripted{answer: final, deltas: deltas, every: 15 * time.Millisecond}, ix,
-		bot.Options{StreamInterval: 50 * time.Millisecond, ChannelBudget: budget, ChannelWindow: window})
-	me := h.srv.BotUserID()
-
-	var qs []*discordgo.Message
-	for k, u := range []string{userA, userB, userC} {
-		qs = append(qs, h.message(discordtest.GuildMessage(fmt.Sprintf("<@%s> question %d", me, k), u, chanA)))
-	}
-	for k, q := range qs {
-		a := h.answerTo(q)
-		if len(a.Embeds) == 0 || a.Embeds[0].Description != final.Text || a.Embeds[0].Title != fmt.Sprintf("question %d", k) {
-			t.Errorf("answer %d is not the final text: %+v", k, a.Embeds)
-		}
-	}
-	var writes []time.Time
-	for _, r := range h.srv.Requests() {
-		if (r.Method == "POST" || r.Method == "PATCH") && strings.HasPrefix(r.Path, "/channels/"+chanA+"/messages") {
-			writes = append(writes, r.At)
-		}
-	}
-	worst := 0
-	for i := range writes {
-		n := 0
-		for _, w := range writes[i:] {
-			if w.Sub(writes[i]) < window {
-				n++
+	for _, tc := range []struct {
+		name     string
+		askers   int
+		deltas   []string
+		previews bool
+	}{
+		{"three streamed answers", 3, deltas, true},
+		{"eight answers", 8, nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ix := seedIndex(t)
+			h := start(t, &scripted{answer: final, deltas: tc.deltas, every: 15 * time.Millisecond}, ix,
+				bot.Options{StreamInterval: 50 * time.Millisecond, ChannelBudget: budget, ChannelWindow: window, MaxConcurrent: 8})
+			me := h.srv.BotUserID()
+			var qs []*discordgo.Message
+			for k := range tc.askers {
+				user := fmt.Sprintf("5000000000000001%02d", k)
+				qs = append(qs, h.message(discordtest.GuildMessage(fmt.Sprintf("<@%s> question %d", me, k), user, chanA)))
 			}
-		}
-		worst = max(worst, n)
+			for k, q := range qs {
+				a := h.answerTo(q)
+				if len(a.Embeds) == 0 || a.Embeds[0].Description != final.Text || a.Embeds[0].Title != fmt.Sprintf("question %d", k) {
+					t.Errorf("answer %d is not the final text: %+v", k, a.Embeds)
+				}
+			}
+			var writes []time.Time
+			for _, r := range h.srv.Requests() {
+				if (r.Method == "POST" || r.Method == "PATCH") && strings.HasPrefix(r.Path, "/channels/"+chanA+"/messages") {
+					writes = append(writes, r.At)
+				}
+			}
+			slices.SortFunc(writes, func(a, b time.Time) int { return a.Compare(b) })
+			worst := 0
+			for i := range writes {
+				n := 0
+				for _, w := range writes[i:] {
+					if w.Sub(writes[i]) < window {
+						n++
+					}
+				}
+				worst = max(worst, n)
+			}
+			if worst > budget {
+				t.Errorf("%d writes within one %v window, budget %d (%d writes in all)", worst, window, budget, len(writes))
+			}
+			// Previews still showed: more writes than the finals.
+			if tc.previews && len(writes) <= tc.askers {
+				t.Errorf("only %d writes: no previews were shown", len(writes))
+			}
+			t.Logf("%d writes for %d answers, at most %d per %v", len(writes), tc.askers, worst, window)
+		})
 	}
-	if worst > budget {
-		t.Errorf("%d writes within one %v window, budget %d (%d writes in all)", worst, window, budget, len(writes))
-	}
-	// Previews still showed: more writes than the three finals.
-	if len(writes) <= 3 {
-		t.Errorf("only %d writes: no previews were shown", len(writes))
-	}
-	t.Logf("%d writes for 3 streamed answers, at most %d per %v", len(writes), worst, window)
 }
 
 // TestShards: a second shard answers but leaves the commands to shard 0;
