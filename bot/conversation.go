@@ -85,11 +85,11 @@ func (b *Bot) onMessage(_ *discordgo.Session, mc *discordgo.MessageCreate) {
 					b.reply(m, msgAskSomething)
 				}
 			})
-		case replyToMe && !b.opts.MessageContent && b.hints.allow(m.Author.ID, received):
+		case replyToMe && !b.opts.MessageContent:
 			// A reply with its ping turned off arrives blank: say once an
 			// hour how to reach the bot rather than stay silent.
 			b.spawn("message", func() {
-				if b.messageAllowed(b.work, m) {
+				if b.messageAllowed(b.work, m) && b.hints.allow(m.Author.ID, received) {
 					b.reply(m, msgReplyHint)
 				}
 			})
