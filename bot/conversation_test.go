@@ -418,3 +418,20 @@ func TestShards(t *testing.T) {
 		}
 	})
 }
+
+// TestThreadsFollowAllowedChannels: a thread counts as its parent channel
+// for TALKBOT_ALLOWED_CHANNELS.
+func TestThreadsFollowAllowedChannels(t *testing.T) {
+	t.Parallel()
+	eng, ix := engine(t)
+	h := start(t, eng, ix, bot.Options{AllowedChannels: []string{chanA}})
+	me := h.srv.BotUserID()
+	inB := h.srv.StartThread(chanB, "elsewhere", userA)
+	h.message(discordtest.GuildMessage("<@"+me+"> "+witkoff, userA, inB))
+	inA := h.srv.StartThread(chanA, "here", userA)
+	h.answerTo(h.message(discordtest.GuildMessage("<@"+me+"> "+witkoff, userA, inA)))
+	time.Sleep(200 * time.Millisecond)
+	if n := len(h.srv.Messages(inB)); n != 0 {
+		t.Errorf("answered %d times in a thread of a channel outside the list", n)
+	}
+}
