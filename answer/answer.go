@@ -177,11 +177,11 @@ func (e *Engine) AskStream(ctx context.Context, req Request, onDelta func(string
 				return Answer{}, fmt.Errorf("answering: %w", ctx.Err())
 			}
 			log.Warn("LLM failed; answering extractively", "err", err)
-			a = Extract(req.Question, ev)
+			a = ExtractFollowUp(req.Question, query, ev)
 			a.Note = "The language model was unavailable, so this answer quotes the articles directly."
 		}
 	} else {
-		a = Extract(req.Question, ev)
+		a = ExtractFollowUp(req.Question, query, ev)
 	}
 	a.Question = req.Question
 	a.Hits = ev.Hits

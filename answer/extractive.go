@@ -60,12 +60,39 @@ func Extract(question string, ev retrieval.Result) Answer {
 	return defaultSupporter().Extract(question, ev)
 }
 
+// ExtractFollowUp is Extract for a follow-up: the kind of fact asked comes
+// from the question as typed ("why?"), what it is about from the
+// standalone query that carries the conversation's subject.
+func ExtractFollowUp(question, query string, ev retrieval.Result) Answer {
+	return defaultSupporter().extract(question, query, ev)
+}
+
 // Extract builds an extractive answer from retrieved evidence: the
 // sentences that hold the asked-for fact, quoted with markers; a digest for
 // a summary question; or not found when no sentence answers it.
 func (sp *Supporter) Extract(question string, ev retrieval.Result) Answer {
+	return sp.extract(question, question, ev)
+}
+
+func (sp *Supporter) extract(question, query string, ev retrieval.Result) Answer {
 	a := Answer{Question: question, Mode: ModeExtractive, Citations: []Citation{}, Text: NotFoundText}
 	q := sp.parseQuestion(question)
+	if query != question && !q.greeting {
+		sq := sp.parseQuestion(query)
+		seen := map[string]bool{}
+		for _, w := range q.words {
+			seen[w.stem] = true
+		}
+		for _, w := range sq.words {
+			if !seen[w.stem] {
+				seen[w.stem] = true
+				q.words = append(q.words, w)
+			}
+		}
+		if q.typ == typeAny {
+			q.typ, q.speakers, q.focus, q.count = sq.typ, sq.speakers, sq.focus, sq.count
+		}
+	}
 	if q.greeting {
 		a.Text = HelpText
 		return a

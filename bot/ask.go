@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -114,9 +115,10 @@ func (b *Bot) answer(q question) {
 
 // finish shows an answer or an error, records it, and logs it.
 func (b *Bot) finish(ctx context.Context, q question, log *slog.Logger, a answer.Answer, err error) {
-	// Showing the result gets its own short deadline: the answer's may be
-	// what ran out.
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	// Showing the result gets its own deadline: the answer's may be what
+	// ran out. A minute covers waiting for room in a busy channel's budget
+	// (a dozen answers ahead at 5 writes per 5 s) so final texts land.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
 	b.counters.questions.Add(1)
 	took := time.Since(q.received)
@@ -348,66 +350,6 @@ func (o *interactionOutput) fail(ctx context.Context, text string) error {
 
 // ---- mentions, DMs and replies ----
 
-// onMessage answers DMs, guild messages that mention the bot, and replies
-// to the bot's answers. It ignores bots, itself and, in guilds, channels
-// outside the allowed list.
-func (b *Bot) onMessage(_ *discordgo.Session, mc *discordgo.MessageCreate) {
-	m := mc.Message
-	received := time.Now()
-	me := b.botUserID()
-	if m == nil || m.Author == nil || m.Author.Bot || m.Author.ID == me || me == "" {
-		return
-	}
-	if m.Type != discordgo.MessageTypeDefault && m.Type != discordgo.MessageTypeReply {
-		return // joins, pins, thread notices…
-	}
-	dm := m.GuildID == ""
-	replyToMe := m.ReferencedMessage != nil && m.ReferencedMessage.Author != nil && m.ReferencedMessage.Author.ID == me
-	if !dm && !mentions(m, me) && !replyToMe {
-		return
-	}
-	if !b.channelAllowed(m.ChannelID, m.GuildID) {
-		b.log.Debug("ignoring a mention outside the allowed channels", "channel", m.ChannelID)
-		return
-	}
-	text := stripMentions(stripMention(m.Content, me))
-	if strings.TrimSpace(text) == "" {
-		// Without the Message Content intent a reply that does not ping the
-		// bot arrives empty; there is nothing to answer.
-		if mentions(m, me) || dm {
-			b.spawn("message", func() {
-				b.reply(m, "Ask me something about the articles, e.g. \"How long did Witkoff meet Putin?\" — or see /help.")
-			})
-		}
-		return
-	}
-	surface := SurfaceMention
-	if dm {
-		surface = SurfaceDM
-	}
-	b.spawn("message", func() {
-		qtext, err := answer.Normalize(text)
-		if err != nil {
-			b.reply(m, err.Error())
-			return
-		}
-		if ok, notice := b.admit(surface, m.Author.ID); !ok {
-			if notice != "" {
-				b.reply(m, notice)
-			}
-			return
-		}
-		// Typing shows at once and lasts ~10 s; keep it up while answering.
-		typingCtx, stopTyping := context.WithCancel(b.work)
-		go b.keepTyping(typingCtx, m.ChannelID)
-		defer stopTyping()
-		history := b.history(b.work, m)
-		b.answer(question{id: m.ID, surface: surface, user: m.Author.ID, received: received,
-			req: answer.Request{Question: qtext, History: history},
-			out: &messageOutput{b: b, m: m, stopTyping: stopTyping}})
-	})
-}
-
 func (b *Bot) keepTyping(ctx context.Context, channelID string) {
 	for {
 		if err := b.s.ChannelTyping(channelID, discordgo.WithContext(ctx)); err != nil && ctx.Err() == nil {
@@ -422,13 +364,39 @@ func (b *Bot) keepTyping(ctx context.Context, channelID string) {
 }
 
 // reply sends a short plain reply to m (notices for message surfaces,
-// which cannot be ephemeral).
+// which cannot be ephemeral), inside the channel's budget.
 func (b *Bot) reply(m *discordgo.Message, text string) {
-	_, err := b.s.ChannelMessageSendComplex(m.ChannelID, &discordgo.MessageSend{Content: truncate(text, maxContent),
-		Reference: replyRef(m), AllowedMentions: noMentions()}, discordgo.WithContext(b.work))
+	err := b.paced(b.work, m.ChannelID, func() error {
+		_, err := b.s.ChannelMessageSendComplex(m.ChannelID, &discordgo.MessageSend{Content: truncate(text, maxContent),
+			Reference: replyRef(m), AllowedMentions: noMentions()}, discordgo.WithContext(b.work))
+		return err
+	})
 	if err != nil {
 		b.log.Warn("replying", "channel", m.ChannelID, "err", err)
 	}
+}
+
+// paced runs one write to channel (a post, an edit, a thread start) inside
+// the channel's budget, waiting for room as long as ctx allows.
+func (b *Bot) paced(ctx context.Context, channel string, write func() error) error {
+	release, err := b.pacer.wait(ctx, channel)
+	if err != nil {
+		return fmt.Errorf("waiting for room in the channel's rate budget: %w", err)
+	}
+	defer release()
+	return write()
+}
+
+// pacedPreview runs a preview write only if the channel's budget has room
+// to spare; otherwise it skips it (a later preview or the final text shows
+// the answer), so previews never hold up final texts.
+func (b *Bot) pacedPreview(channel string, write func() error) error {
+	release, ok := b.pacer.try(channel)
+	if !ok {
+		return nil
+	}
+	defer release()
+	return write()
 }
 
 func replyRef(m *discordgo.Message) *discordgo.MessageReference {
@@ -437,33 +405,44 @@ func replyRef(m *discordgo.Message) *discordgo.MessageReference {
 }
 
 // messageOutput shows an answer as a reply to the question, streamed by
-// editing that reply, continued in further messages when long.
+// editing that reply, continued in further messages when long. Every write
+// goes through the channel's budget, shared with other answers there.
 type messageOutput struct {
 	b          *Bot
-	m          *discordgo.Message
+	m          *discordgo.Message // the message answered (the last of a chain)
 	stopTyping func()
 	sent       *discordgo.Message // the streamed preview, edited into the answer
+	// thread, if set, opens a thread on the answer for follow-ups, named
+	// after the question.
+	thread string
 }
 
 func (o *messageOutput) preview(ctx context.Context, question, text string) error {
 	embeds := []*discordgo.MessageEmbed{previewEmbed(question, text)}
+	ch := o.m.ChannelID
 	if o.sent == nil {
-		msg, err := o.b.s.ChannelMessageSendComplex(o.m.ChannelID, &discordgo.MessageSend{Embeds: embeds, Reference: replyRef(o.m),
-			AllowedMentions: noMentions()}, discordgo.WithContext(ctx))
-		if err != nil {
-			return err
-		}
-		o.sent = msg
-		o.stopTyping()
-		return nil
+		return o.b.pacedPreview(ch, func() error {
+			msg, err := o.b.s.ChannelMessageSendComplex(ch, &discordgo.MessageSend{Embeds: embeds, Reference: replyRef(o.m),
+				AllowedMentions: noMentions()}, discordgo.WithContext(ctx))
+			if err != nil {
+				return err
+			}
+			o.sent = msg
+			o.stopTyping()
+			return nil
+		})
 	}
-	_, err := o.b.s.ChannelMessageEditComplex(&discordgo.MessageEdit{ID: o.sent.ID, Channel: o.sent.ChannelID, Embeds: &embeds,
-		AllowedMentions: noMentions()}, discordgo.WithContext(ctx))
-	return err
+	return o.b.pacedPreview(ch, func() error {
+		_, err := o.b.s.ChannelMessageEditComplex(&discordgo.MessageEdit{ID: o.sent.ID, Channel: o.sent.ChannelID, Embeds: &embeds,
+			AllowedMentions: noMentions()}, discordgo.WithContext(ctx))
+		return err
+	})
 }
 
 func (o *messageOutput) final(ctx context.Context, parts []part, buttons []discordgo.MessageComponent) error {
 	defer o.stopTyping()
+	ch := o.m.ChannelID
+	var first *discordgo.Message
 	for k, p := range parts {
 		comps := []discordgo.MessageComponent{}
 		if k == len(parts)-1 {
@@ -474,34 +453,52 @@ func (o *messageOutput) final(ctx context.Context, parts []part, buttons []disco
 			if embeds == nil {
 				embeds = []*discordgo.MessageEmbed{}
 			}
-			if _, err := o.b.s.ChannelMessageEditComplex(&discordgo.MessageEdit{ID: o.sent.ID, Channel: o.sent.ChannelID,
-				Content: &content, Embeds: &embeds, Components: &comps, AllowedMentions: noMentions()}, discordgo.WithContext(ctx)); err != nil {
+			if err := o.b.paced(ctx, ch, func() error {
+				_, err := o.b.s.ChannelMessageEditComplex(&discordgo.MessageEdit{ID: o.sent.ID, Channel: o.sent.ChannelID,
+					Content: &content, Embeds: &embeds, Components: &comps, AllowedMentions: noMentions()}, discordgo.WithContext(ctx))
+				return err
+			}); err != nil {
 				return err
 			}
+			first = o.sent
 			continue
 		}
 		send := &discordgo.MessageSend{Content: p.Content, Embeds: p.Embeds, Components: comps, AllowedMentions: noMentions()}
 		if k == 0 {
 			send.Reference = replyRef(o.m)
 		}
-		if _, err := o.b.s.ChannelMessageSendComplex(o.m.ChannelID, send, discordgo.WithContext(ctx)); err != nil {
+		if err := o.b.paced(ctx, ch, func() error {
+			msg, err := o.b.s.ChannelMessageSendComplex(ch, send, discordgo.WithContext(ctx))
+			if k == 0 && err == nil {
+				first = msg
+			}
+			return err
+		}); err != nil {
 			return err
 		}
+	}
+	if o.thread != "" && first != nil {
+		// The answer is shown; a thread that fails to open (e.g. no Create
+		// Public Threads permission) costs only the thread.
+		o.b.openThread(ctx, first, o.thread)
 	}
 	return nil
 }
 
 func (o *messageOutput) fail(ctx context.Context, text string) error {
 	o.stopTyping()
-	if o.sent != nil {
-		empty := []*discordgo.MessageEmbed{}
-		_, err := o.b.s.ChannelMessageEditComplex(&discordgo.MessageEdit{ID: o.sent.ID, Channel: o.sent.ChannelID, Content: &text,
-			Embeds: &empty, AllowedMentions: noMentions()}, discordgo.WithContext(ctx))
+	ch := o.m.ChannelID
+	return o.b.paced(ctx, ch, func() error {
+		if o.sent != nil {
+			empty := []*discordgo.MessageEmbed{}
+			_, err := o.b.s.ChannelMessageEditComplex(&discordgo.MessageEdit{ID: o.sent.ID, Channel: o.sent.ChannelID, Content: &text,
+				Embeds: &empty, AllowedMentions: noMentions()}, discordgo.WithContext(ctx))
+			return err
+		}
+		_, err := o.b.s.ChannelMessageSendComplex(ch, &discordgo.MessageSend{Content: text, Reference: replyRef(o.m),
+			AllowedMentions: noMentions()}, discordgo.WithContext(ctx))
 		return err
-	}
-	_, err := o.b.s.ChannelMessageSendComplex(o.m.ChannelID, &discordgo.MessageSend{Content: text, Reference: replyRef(o.m),
-		AllowedMentions: noMentions()}, discordgo.WithContext(ctx))
-	return err
+	})
 }
 
 // mentions reports whether m mentions user id.
@@ -514,68 +511,12 @@ func mentions(m *discordgo.Message, id string) bool {
 	return false
 }
 
-// stripMention removes the bot's own mention from a question.
-func stripMention(s, id string) string {
-	s = strings.ReplaceAll(s, "<@"+id+">", " ")
-	s = strings.ReplaceAll(s, "<@!"+id+">", " ")
-	return strings.TrimSpace(s)
-}
+// mentionRe matches user, role and channel mentions and @everyone/@here.
+var mentionRe = regexp.MustCompile(`<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b`)
 
-// history reads the reply chain above m (at most HistoryHops messages) and
-// returns the bot's earlier answers in it as turns, oldest first. Each of
-// the bot's answers carries its question as the embed title; for plain
-// answers the question is the user's message it replied to.
-func (b *Bot) history(ctx context.Context, m *discordgo.Message) []answer.Turn {
-	me := b.botUserID()
-	var chain []*discordgo.Message
-	next := m.ReferencedMessage
-	ref := m.MessageReference
-	for hops := 0; hops < b.opts.HistoryHops && ref != nil && ref.MessageID != ""; hops++ {
-		cur := next
-		if cur == nil || cur.ID != ref.MessageID {
-			ch := ref.ChannelID
-			if ch == "" {
-				ch = m.ChannelID
-			}
-			var err error
-			cur, err = b.s.ChannelMessage(ch, ref.MessageID, discordgo.WithContext(ctx))
-			if err != nil {
-				b.log.Debug("reply chain ends at a message we cannot read", "message", ref.MessageID, "err", err)
-				break
-			}
-		}
-		chain = append(chain, cur)
-		next, ref = cur.ReferencedMessage, cur.MessageReference
-	}
-	var turns []answer.Turn
-	for k, c := range chain {
-		if c.Author == nil || c.Author.ID != me {
-			continue
-		}
-		t := answer.Turn{}
-		var texts []string
-		for _, e := range c.Embeds {
-			if t.Question == "" && e.Title != "" {
-				t.Question = unescape(e.Title)
-			}
-			if e.Description != "" {
-				texts = append(texts, unescape(e.Description))
-			}
-		}
-		if len(texts) == 0 && strings.TrimSpace(c.Content) != "" {
-			texts = []string{c.Content}
-		}
-		if t.Question == "" && k+1 < len(chain) && chain[k+1].Author != nil && chain[k+1].Author.ID != me {
-			t.Question = stripMention(chain[k+1].Content, me)
-		}
-		t.Answer = strings.Join(texts, "\n")
-		if t.Question == "" || t.Answer == "" {
-			continue
-		}
-		turns = append(turns, t)
-	}
-	for l, r := 0, len(turns)-1; l < r; l, r = l+1, r-1 {
-		turns[l], turns[r] = turns[r], turns[l]
-	}
-	return turns
+// stripMentions removes mentions (the bot's and anyone else's, roles,
+// channels) from a question: they are addressing, not words to search for,
+// and an ID could match an article that happens to contain it.
+func stripMentions(s string) string {
+	return strings.Join(strings.Fields(mentionRe.ReplaceAllString(s, " ")), " ")
 }

@@ -1,6 +1,7 @@
 // Package bot puts talkbot's cited answers into Discord: slash commands,
-// mentions, DMs and reply-chain follow-ups, rendered as embeds within
-// Discord's limits, with rate limits, a bounded queue and graceful shutdown.
+// mentions, DMs, and follow-ups in reply chains, threads and DMs, rendered
+// as embeds within Discord's limits, with rate limits, a per-channel write
+// budget, a bounded queue, sharding and graceful shutdown.
 //
 // The bot only renders answers: it reaches the articles and the answer
 // pipeline through the small interfaces it declares here ([Answerer],
@@ -91,10 +92,40 @@ type Options struct {
 	// streams (default 1 s, Discord's comfortable edit rate).
 	StreamInterval time.Duration
 	// HistoryHops bounds how many messages of a reply chain are read as
-	// conversation history (default 5).
+	// conversation history, and how many earlier turns of a thread or DM
+	// are passed on (default 5).
 	HistoryHops int
-	Logger      *slog.Logger
-	Observer    Observer
+
+	// Threads opens a public thread on each answer to a mention in a
+	// channel, where mentions continue the conversation (needs the Create
+	// Public Threads permission).
+	Threads bool
+	// MessageContent requests the privileged Message Content intent
+	// (enable it in the Developer Portal first), so replies that do not
+	// ping the bot, and plain messages in the threads it opened, are read
+	// and answered.
+	MessageContent bool
+	// ChainWindow: back-to-back messages from one user in one channel,
+	// each within this of the last, are one question (default 1.5 s;
+	// negative: every message is its own question).
+	ChainWindow time.Duration
+	// ConversationIdle: a DM's earlier messages count as history back to
+	// the first pause longer than this (default 30 min).
+	ConversationIdle time.Duration
+	// ChannelBudget messages written (posts, edits, thread starts) per
+	// ChannelWindow in one channel, shared by all answers there (default 5
+	// per 5 s, Discord's usual per-channel bucket).
+	ChannelBudget int
+	ChannelWindow time.Duration
+	// ShardID and ShardCount run this process as one shard of a large bot
+	// (ShardCount 0 or 1: no sharding; negative: the count Discord
+	// recommends, from GET gateway/bot). Only shard 0 registers the
+	// commands and receives DMs.
+	ShardID    int
+	ShardCount int
+
+	Logger   *slog.Logger
+	Observer Observer
 	// OnConnected, if set, is called once the gateway is connected and the
 	// commands are registered, e.g. to tell the operator.
 	OnConnected func(botUserID string)
@@ -123,7 +154,12 @@ type Bot struct {
 
 	limiter *rateLimiter
 	gate    *gate
-	running tracker // handler goroutines
+	pacer   *pacer  // per-channel write budget
+	hints   *hinter // the reply hint, once per user per hour
+	chains  *chains // back-to-back messages being joined
+	chanMu  sync.Mutex
+	chans   map[string]chanInfo // channels looked up (threads and their parents)
+	running tracker             // handler goroutines
 
 	// work outlives the Run context by the shutdown deadline, so answers
 	// in flight can finish after SIGTERM.
@@ -181,6 +217,27 @@ func New(ans Answerer, lib Library, o Options) (*Bot, error) {
 	if o.HistoryHops <= 0 {
 		o.HistoryHops = 5
 	}
+	switch {
+	case o.ChainWindow == 0:
+		o.ChainWindow = 1500 * time.Millisecond
+	case o.ChainWindow < 0:
+		o.ChainWindow = 0
+	}
+	if o.ConversationIdle <= 0 {
+		o.ConversationIdle = 30 * time.Minute
+	}
+	if o.ChannelBudget <= 0 {
+		o.ChannelBudget = 5
+	}
+	if o.ChannelWindow <= 0 {
+		o.ChannelWindow = 5 * time.Second
+	}
+	if o.ShardCount == 0 && o.ShardID != 0 {
+		return nil, fmt.Errorf("bot: shard ID %d needs a shard count", o.ShardID)
+	}
+	if o.ShardCount > 0 && (o.ShardID < 0 || o.ShardID >= o.ShardCount) {
+		return nil, fmt.Errorf("bot: shard %d is outside 0–%d: the shard ID must be below the shard count", o.ShardID, o.ShardCount-1)
+	}
 	log := o.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -188,6 +245,10 @@ func New(ans Answerer, lib Library, o Options) (*Bot, error) {
 	b := &Bot{ans: ans, lib: lib, opts: o, log: log.With("component", "discord"), s: o.Session,
 		limiter: newRateLimiter(o.UserRateLimit, o.RateWindow),
 		gate:    newGate(o.MaxConcurrent, o.MaxQueue),
+		pacer:   newPacer(o.ChannelBudget, o.ChannelWindow),
+		hints:   newHinter(hintEvery),
+		chains:  &chains{pending: map[string]*chain{}},
+		chans:   map[string]chanInfo{},
 		allowed: map[string]bool{}, votes: map[string]string{}}
 	for _, c := range o.AllowedChannels {
 		b.allowed[c] = true
@@ -201,9 +262,12 @@ func New(ans Answerer, lib Library, o Options) (*Bot, error) {
 		// Debug logging would print the IDENTIFY packet with the token.
 		s.LogLevel = discordgo.LogWarning
 	}
-	// Intents without the privileged Message Content: mentions and DMs
-	// still carry their text.
+	// Without the privileged Message Content intent mentions and DMs still
+	// carry their text; with it, so do replies that do not ping the bot.
 	s.Identify.Intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMessages | discordgo.IntentsDirectMessages
+	if o.MessageContent {
+		s.Identify.Intents |= discordgo.IntentsMessageContent
+	}
 	s.ShouldReconnectOnError = true
 	// Handlers run in order on the gateway goroutine, so connect and
 	// disconnect are seen in order; each does little and hands real work
@@ -235,23 +299,53 @@ func (b *Bot) Stats() Stats {
 // gateway.
 func (b *Bot) Run(ctx context.Context) error {
 	defer b.cancelWork()
+	if err := b.setupShard(ctx); err != nil {
+		return err
+	}
 	if err := b.s.Open(); err != nil {
 		b.stopReconnecting()
 		return fmt.Errorf("connecting to the Discord gateway: %w", err)
 	}
 	b.log.Info("connected to Discord", "bot_user", b.botID.Load(), "application", b.appID.Load())
-	if err := b.registerCommands(ctx); err != nil {
-		b.closeGateway()
-		if ctx.Err() != nil {
-			return nil // stopped while starting: a shutdown, not a failure
+	// One bulk overwrite is enough: with several shards only the first
+	// registers the commands.
+	if b.s.ShardID == 0 {
+		if err := b.registerCommands(ctx); err != nil {
+			b.closeGateway()
+			if ctx.Err() != nil {
+				return nil // stopped while starting: a shutdown, not a failure
+			}
+			return err
 		}
-		return err
 	}
 	if b.opts.OnConnected != nil {
 		b.opts.OnConnected(b.botUserID())
 	}
 	<-ctx.Done()
 	b.shutdown()
+	return nil
+}
+
+// setupShard makes this session one shard of the bot, asking Discord for
+// the recommended shard count when told to.
+func (b *Bot) setupShard(ctx context.Context) error {
+	id, count := b.opts.ShardID, b.opts.ShardCount
+	if count < 0 {
+		gb, err := b.s.GatewayBot(discordgo.WithContext(ctx))
+		if err != nil {
+			return fmt.Errorf("asking Discord for the recommended shard count (GET gateway/bot); set the shard count yourself to skip this: %w", err)
+		}
+		count = max(gb.Shards, 1)
+		if id >= count {
+			return fmt.Errorf("shard ID %d is not below the %d shards Discord recommends: start %d processes with shard IDs 0 to %d, or set the shard count yourself",
+				id, count, count, count-1)
+		}
+	}
+	if count <= 1 {
+		return nil
+	}
+	b.s.ShardID, b.s.ShardCount = id, count
+	b.log.Info("running as one shard", "shard", id, "shards", count)
 	return nil
 }
 

@@ -377,7 +377,8 @@ func TestReplyChainFollowUpUsesHistory(t *testing.T) {
 	h.message(discordtest.Reply(a2, "<@"+me+"> and what did Zelensky say?", userA))
 	eventually(t, "second follow-up", func() bool { return len(rec.requests()) == 3 })
 	h3 := rec.requests()[2].History
-	if len(h3) != 2 || h3[0].Question != witkoff || h3[1].Question != "how long was it?" {
+	// The follow-up turn carries the subject it leaned on.
+	if len(h3) != 2 || h3[0].Question != witkoff || h3[1].Question != "how long was it? (Witkoff Putin)" {
 		t.Errorf("second follow-up history = %+v", h3)
 	}
 	fetched := false
@@ -617,6 +618,13 @@ func TestRateLimitedUserGetsEphemeralNotice(t *testing.T) {
 	}
 	if n := len(h.srv.Messages(chanB)); n != 1 {
 		t.Errorf("%d notices in the channel, want 1", n)
+	}
+	// A refused user is never shown the bot "typing" (Discord keeps it up
+	// for 10 s whatever follows).
+	for _, r := range h.srv.Requests() {
+		if r.Path == "/channels/"+chanB+"/typing" {
+			t.Errorf("typing shown for a refused question at %v", r.At)
+		}
 	}
 	if st := h.bot.Stats(); st.RateLimited != 4 || st.Answered != 3 {
 		t.Errorf("stats = %+v", st)

@@ -86,6 +86,15 @@ func start(t *testing.T, ans bot.Answerer, lib bot.Library, o bot.Options, fo ..
 	t.Helper()
 	srv := discordtest.New(t, fo...)
 	logs := &syncBuffer{}
+	// Production pacing would make every test wait: a 1.5 s chain window
+	// before each message answer and 5 writes per 5 s per channel. Tests
+	// that are about chaining or pacing set their own.
+	if o.ChainWindow == 0 {
+		o.ChainWindow = 100 * time.Millisecond
+	}
+	if o.ChannelWindow == 0 {
+		o.ChannelWindow = 500 * time.Millisecond
+	}
 	o.Token = testToken
 	o.APIURL = srv.APIURL()
 	o.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -46,6 +46,20 @@ func (r *rateLimiter) allow(user string, now time.Time) (bool, time.Duration) {
 	return true, 0
 }
 
+// wouldAllow reports whether user could ask at now, without recording a
+// question.
+func (r *rateLimiter) wouldAllow(user string, now time.Time) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, t := range r.users[user] {
+		if now.Sub(t) < r.window {
+			n++
+		}
+	}
+	return n < r.n
+}
+
 // firstNotice reports whether a refused user has not yet been told publicly
 // since their last allowed question, and marks them told.
 func (r *rateLimiter) firstNotice(user string) bool {
@@ -171,4 +185,36 @@ func (t *tracker) wait(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// hinter allows one hint per user per interval (e.g. how to reach the bot).
+type hinter struct {
+	every time.Duration
+
+	mu   sync.Mutex
+	last map[string]time.Time
+}
+
+func newHinter(every time.Duration) *hinter {
+	return &hinter{every: every, last: map[string]time.Time{}}
+}
+
+// allow reports whether user may get a hint at now, and records it if so.
+func (h *hinter) allow(user string, now time.Time) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if t, ok := h.last[user]; ok && now.Sub(t) < h.every {
+		return false
+	}
+	if len(h.last) >= 1024 {
+		// Forget users whose hour is over, so the map stays the size of
+		// the users hinted recently.
+		for u, t := range h.last {
+			if now.Sub(t) >= h.every {
+				delete(h.last, u)
+			}
+		}
+	}
+	h.last[user] = now
+	return true
 }

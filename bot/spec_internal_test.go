@@ -50,7 +50,7 @@ func TestEmbedURL(t *testing.T) {
 	}
 }
 
-func TestStripMentions(t *testing.T) {
+func TestStripMentionsInQuestions(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ in, want string }{
 		{"what did <@123> say about grain", "what did say about grain"},

@@ -38,6 +38,12 @@ type Config struct {
 	MaxConcurrent   int           // answers in flight at once
 	MaxQueue        int           // answers waiting for a slot
 
+	// Discord conversations and scale (issue 12).
+	Threads        bool // answers to channel mentions open a thread for follow-ups
+	MessageContent bool // request the privileged Message Content intent
+	ShardID        int  // this process's shard, 0 to ShardCount-1
+	ShardCount     int  // 0: no sharding; -1: the count Discord recommends ("auto")
+
 	// HTTPAddr serves /healthz, /readyz and /metrics when set.
 	HTTPAddr string
 	// LogLevel is debug, info, warn or error.
@@ -63,6 +69,11 @@ const (
 	EnvMaxQueue        = "TALKBOT_MAX_QUEUE"
 	EnvHTTPAddr        = "TALKBOT_HTTP_ADDR"
 	EnvLogLevel        = "TALKBOT_LOG_LEVEL"
+
+	EnvThreads        = "TALKBOT_THREADS"
+	EnvMessageContent = "TALKBOT_MESSAGE_CONTENT"
+	EnvShardID        = "TALKBOT_SHARD_ID"
+	EnvShardCount     = "TALKBOT_SHARD_COUNT"
 )
 
 // Load reads the configuration through getenv (os.Getenv in production, a
@@ -115,6 +126,9 @@ func Load(getenv func(string) string) (Config, error) {
 	c.UserRateLimit = integer(getenv, EnvUserRateLimit, 5, 1, 1000, &errs)
 	c.MaxConcurrent = integer(getenv, EnvMaxConcurrent, 4, 1, 256, &errs)
 	c.MaxQueue = integer(getenv, EnvMaxQueue, 64, 0, 100000, &errs)
+	c.Threads = boolean(getenv, EnvThreads, &errs)
+	c.MessageContent = boolean(getenv, EnvMessageContent, &errs)
+	c.ShardID, c.ShardCount = shards(getenv, &errs)
 	switch c.LogLevel {
 	case "", "debug", "info", "warn", "error":
 	default:
@@ -181,4 +195,47 @@ func integer(getenv func(string) string, name string, def, lo, hi int, errs *[]e
 		return def
 	}
 	return n
+}
+
+func boolean(getenv func(string) string, name string, errs *[]error) bool {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return false
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		*errs = append(*errs, fmt.Errorf("%s: %q must be true or false", name, v))
+	}
+	return b
+}
+
+// maxShards is far above what any bot needs (Discord recommends one shard
+// per ~1000 servers) and catches a mistyped count.
+const maxShards = 65536
+
+// shards reads TALKBOT_SHARD_ID and TALKBOT_SHARD_COUNT ("auto": ask
+// Discord, returned as -1). Every process of a sharded bot is started with
+// the same count and its own ID.
+func shards(getenv func(string) string, errs *[]error) (id, count int) {
+	cv := strings.ToLower(strings.TrimSpace(getenv(EnvShardCount)))
+	switch cv {
+	case "":
+	case "auto":
+		count = -1
+	default:
+		count = integer(getenv, EnvShardCount, 0, 1, maxShards, errs)
+	}
+	iv := strings.TrimSpace(getenv(EnvShardID))
+	if iv == "" {
+		return 0, count
+	}
+	if cv == "" {
+		*errs = append(*errs, fmt.Errorf("%s is set but %s is not: give every process the same shard count (a number, or auto for the count Discord recommends)", EnvShardID, EnvShardCount))
+		return 0, 0
+	}
+	hi := maxShards - 1
+	if count > 0 {
+		hi = count - 1
+	}
+	return integer(getenv, EnvShardID, 0, 0, hi, errs), count
 }

@@ -54,6 +54,21 @@ func TestLoad(t *testing.T) {
 				t.Errorf("err = %v", err)
 			}
 		}},
+		{name: "threads, message content and shards", env: map[string]string{EnvThreads: "true", EnvMessageContent: "1",
+			EnvShardID: "2", EnvShardCount: "4"}, check: func(t *testing.T, c Config) {
+			if !c.Threads || !c.MessageContent || c.ShardID != 2 || c.ShardCount != 4 {
+				t.Errorf("parsed: %+v", c)
+			}
+		}},
+		{name: "recommended shard count", env: map[string]string{EnvShardID: "1", EnvShardCount: "Auto"}, check: func(t *testing.T, c Config) {
+			if c.ShardID != 1 || c.ShardCount != -1 || c.Threads || c.MessageContent {
+				t.Errorf("parsed: %+v", c)
+			}
+		}},
+		{name: "shard ID beyond the count", env: map[string]string{EnvShardID: "4", EnvShardCount: "4"}, errHas: []string{EnvShardID, "0 to 3"}},
+		{name: "shard ID without a count", env: map[string]string{EnvShardID: "1"}, errHas: []string{EnvShardID, EnvShardCount}},
+		{name: "bad switches and count", env: map[string]string{EnvThreads: "yes please", EnvMessageContent: "on", EnvShardCount: "0"},
+			errHas: []string{EnvThreads, EnvMessageContent, EnvShardCount}},
 		{name: "data dir", env: map[string]string{EnvDataDir: "/tmp/tb"}, check: func(t *testing.T, c Config) {
 			if d, err := c.ResolvedDataDir(); err != nil || d != "/tmp/tb" {
 				t.Errorf("data dir = %q, %v", d, err)

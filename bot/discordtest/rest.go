@@ -223,6 +223,8 @@ func (s *Server) routeLocked(req *Request) reply {
 		return ok(ch)
 	case match(p, "channels", "*", "messages"):
 		return s.channelMessagesLocked(req, p[1])
+	case m == http.MethodPost && match(p, "channels", "*", "messages", "*", "threads"):
+		return s.startThreadLocked(req, p[1], p[3]) // threads.go
 	case match(p, "channels", "*", "messages", "*"):
 		return s.channelMessageLocked(req, p[1], p[3])
 	case m == http.MethodPost && match(p, "channels", "*", "typing"):

@@ -56,6 +56,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		Token: cfg.DiscordToken, APIURL: cfg.DiscordAPIURL, GuildID: cfg.DiscordGuildID,
 		AllowedChannels: cfg.AllowedChannels, UserRateLimit: cfg.UserRateLimit, RateWindow: cfg.RateWindow,
 		MaxConcurrent: cfg.MaxConcurrent, MaxQueue: queueSize(cfg.MaxQueue),
+		Threads: cfg.Threads, MessageContent: cfg.MessageContent, ShardID: cfg.ShardID, ShardCount: cfg.ShardCount,
 		Logger: st.log, Observer: opsObserver{o},
 		OnConnected: func(id string) {
 			fmt.Fprintf(e.stderr, "talkbot: connected to Discord as user %s with %d articles; Ctrl-C stops\n", id, len(st.index.Sources()))
