@@ -272,6 +272,9 @@ func hasType(typ answerType, t *text, q *question) bool {
 		// "how many missiles": a count of missiles, not of the victims
 		// the same sentence counts.
 		for _, f := range t.figures {
+			if f.kind == ordinalFigure && len(q.focus) > 0 && countsFocus(f, q.focus) {
+				return true // "how many rounds": "the sixth round"
+			}
 			if f.kind != cardinalFigure || f.year {
 				continue
 			}
