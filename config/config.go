@@ -42,6 +42,12 @@ type Config struct {
 	HTTPAddr string
 	// LogLevel is debug, info, warn or error.
 	LogLevel string
+
+	// QuestionLog records questions and votes for `talkbot report`
+	// (TALKBOT_QUESTION_LOG, default on); LogRetention is how long they
+	// are kept (TALKBOT_LOG_RETENTION, default 90 days).
+	QuestionLog  bool
+	LogRetention time.Duration
 }
 
 // Env names, in one place so errors and docs agree.
@@ -115,6 +121,7 @@ func Load(getenv func(string) string) (Config, error) {
 	c.UserRateLimit = integer(getenv, EnvUserRateLimit, 5, 1, 1000, &errs)
 	c.MaxConcurrent = integer(getenv, EnvMaxConcurrent, 4, 1, 256, &errs)
 	c.MaxQueue = integer(getenv, EnvMaxQueue, 64, 0, 100000, &errs)
+	loadQuestionLog(getenv, &c, &errs)
 	switch c.LogLevel {
 	case "", "debug", "info", "warn", "error":
 	default:
