@@ -43,6 +43,8 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	defer st.Close()
 	indexLoaded.Store(true)
+	ql, closeQL := openQuestionLog(ctx, e, cfg, st.log)
+	defer closeQL()
 	// Articles ingested by another process appear without a restart.
 	wctx, stopWatch := context.WithCancel(ctx)
 	watched := make(chan struct{})
@@ -56,7 +58,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		Token: cfg.DiscordToken, APIURL: cfg.DiscordAPIURL, GuildID: cfg.DiscordGuildID,
 		AllowedChannels: cfg.AllowedChannels, UserRateLimit: cfg.UserRateLimit, RateWindow: cfg.RateWindow,
 		MaxConcurrent: cfg.MaxConcurrent, MaxQueue: queueSize(cfg.MaxQueue),
-		Logger: st.log, Observer: opsObserver{o},
+		Logger: st.log, Observer: opsObserver{o}, QuestionLog: ql,
 		OnConnected: func(id string) {
 			fmt.Fprintf(e.stderr, "talkbot: connected to Discord as user %s with %d articles; Ctrl-C stops\n", id, len(st.index.Sources()))
 		},

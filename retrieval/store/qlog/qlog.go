@@ -185,6 +185,13 @@ func openDB(path string, readOnly bool) (*sql.DB, error) {
 	if readOnly {
 		q.Set("mode", "ro")
 		q.Set("_query_only", "1")
+		if _, err := os.Stat(path + "-wal"); errors.Is(err, os.ErrNotExist) {
+			// No process has the database open (the last one to close it
+			// removed its WAL): read the file as it is, without creating
+			// the -wal and -shm files a WAL reader otherwise leaves behind,
+			// so a report changes nothing and works on a read-only disk.
+			q.Set("immutable", "1")
+		}
 	} else {
 		q.Set("_journal_mode", "WAL")
 		q.Set("_foreign_keys", "1")

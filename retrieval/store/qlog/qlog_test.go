@@ -369,6 +369,35 @@ func TestReaderNeverWrites(t *testing.T) {
 		if after, _ := os.ReadFile(Path(dir)); string(after) != string(before) {
 			t.Errorf("reading changed the database")
 		}
+		if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+			t.Errorf("reading left files beside the database: %v", entries)
+		}
+	})
+	t.Run("while a writer has it open", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		l := open(t, dir, Options{})
+		defer closeLog(t, l)
+		l.Record(entry("a1", "q", false, "extractive", 1, time.Now()))
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			r, err := OpenReader(context.Background(), dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, err := r.Report(context.Background(), time.Time{}, 0)
+			r.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Questions == 1 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("a committed entry never became visible to a reader")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
 	})
 }
 
