@@ -127,7 +127,8 @@ type row struct {
 }
 
 // Report summarises the questions asked since the given time; top bounds
-// the NotFound, DownVoted and MostAsked lists (0 = no bound).
+// the NotFound, DownVoted and MostAsked lists and each group's wordings
+// (0 = no bound).
 func (r *Reader) Report(ctx context.Context, since time.Time, top int) (Report, error) {
 	rep := Report{Since: since, NotFound: []Group{}, DownVoted: []Voted{}, MostAsked: []Group{}, Latency: []Latency{}}
 	rows, err := r.questions(ctx, since)
@@ -155,8 +156,8 @@ func (r *Reader) Report(ctx context.Context, since time.Time, top int) (Report, 
 		}
 		latency[mode] = append(latency[mode], q.latencyMS)
 	}
-	rep.NotFound = bound(groupQuestions(notFound), top)
-	rep.MostAsked = bound(groupQuestions(answered), top)
+	rep.NotFound = boundGroups(groupQuestions(notFound), top)
+	rep.MostAsked = boundGroups(groupQuestions(answered), top)
 	for mode, ms := range latency {
 		slices.Sort(ms)
 		rep.Latency = append(rep.Latency, Latency{Mode: mode, Count: len(ms), P50ms: percentile(ms, 0.50), P95ms: percentile(ms, 0.95)})
@@ -168,6 +169,15 @@ func (r *Reader) Report(ctx context.Context, since time.Time, top int) (Report, 
 	}
 	rep.DownVoted = bound(voted, top)
 	return rep, nil
+}
+
+// boundGroups bounds the groups and each group's wordings to n.
+func boundGroups(gs []Group, n int) []Group {
+	gs = bound(gs, n)
+	for k := range gs {
+		gs[k].Wordings = bound(gs[k].Wordings, n)
+	}
+	return gs
 }
 
 func bound[T any](s []T, n int) []T {
@@ -281,16 +291,23 @@ func percentile(sorted []int64, p float64) int64 {
 // and "kenya election winner?" share 2 of 4 terms.
 const similar = 0.5
 
+// maxCandidates bounds the groups a wording is compared with per term, so
+// grouping a log of 100,000 questions takes seconds, not minutes; groups
+// are listed most asked first, so only rarely asked ones can be missed.
+const maxCandidates = 64
+
 // groupQuestions groups questions whose wordings are the same after
 // normalising (case, spacing, end punctuation) or share enough analysed
-// terms (stemmed, stop words removed), most asked first.
+// terms (stemmed, stop words removed), most asked first. Each wording joins
+// the most similar group named by a more asked wording, or starts one.
 func groupQuestions(rows []row) []Group {
 	type wording struct {
 		text     string
 		count    int
 		notFound int
 		last     time.Time
-		terms    map[string]bool
+		words    []string
+		terms    []int // term IDs, rarest first
 	}
 	byText := map[string]*wording{}
 	var ws []*wording
@@ -298,7 +315,7 @@ func groupQuestions(rows []row) []Group {
 		key := normalise(q.question)
 		w := byText[key]
 		if w == nil {
-			w = &wording{text: strings.TrimSpace(q.question), terms: termSet(q.question)}
+			w = &wording{text: strings.TrimSpace(q.question), words: uniqueTerms(q.question)}
 			byText[key] = w
 			ws = append(ws, w)
 		}
@@ -318,22 +335,71 @@ func groupQuestions(rows []row) []Group {
 		}
 		return b.last.Compare(a.last)
 	})
+	// Term IDs in order of rarity, so a sorted ID list starts with its
+	// rarest terms (see prefix).
+	df := map[string]int{}
+	for _, w := range ws {
+		for _, t := range w.words {
+			df[t]++
+		}
+	}
+	vocab := make([]string, 0, len(df))
+	for t := range df {
+		vocab = append(vocab, t)
+	}
+	slices.SortFunc(vocab, func(a, b string) int {
+		if c := cmp.Compare(df[a], df[b]); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	id := make(map[string]int, len(vocab))
+	for k, t := range vocab {
+		id[t] = k
+	}
+	for _, w := range ws {
+		w.terms = make([]int, len(w.words))
+		for k, t := range w.words {
+			w.terms[k] = id[t]
+		}
+		slices.Sort(w.terms)
+	}
+
 	type group struct {
 		Group
-		terms map[string]bool
+		terms []int
 	}
 	var gs []*group
-	for _, w := range ws {
-		var best *group
-		bestScore := 0.0
-		for _, g := range gs {
-			if s := jaccard(w.terms, g.terms); s >= similar && s > bestScore {
-				best, bestScore = g, s
+	// Groups by the rare end of their first wording's terms: a wording
+	// similar enough to a group must share one of these with it.
+	byTerm := map[int][]int{}
+	seen := []int{} // seen[k] == wording index + 1: group k already compared
+	for wi, w := range ws {
+		bestK, bestScore := -1, 0.0
+		for _, t := range w.terms[:prefix(len(w.terms))] {
+			// Bounded work on a huge log: beyond maxCandidates groups
+			// sharing a term, only the most asked are compared.
+			for _, k := range bound(byTerm[t], maxCandidates) {
+				if seen[k] == wi+1 {
+					continue
+				}
+				seen[k] = wi + 1
+				// Ties go to the earlier (more asked) group.
+				if s := jaccard(w.terms, gs[k].terms); s >= similar && (s > bestScore || s == bestScore && k < bestK) {
+					bestK, bestScore = k, s
+				}
 			}
 		}
-		if best == nil {
+		var best *group
+		if bestK >= 0 {
+			best = gs[bestK]
+		} else {
 			best = &group{Group: Group{Question: w.text}, terms: w.terms}
+			for _, t := range w.terms[:prefix(len(w.terms))] {
+				byTerm[t] = append(byTerm[t], len(gs))
+			}
 			gs = append(gs, best)
+			seen = append(seen, 0)
 		}
 		best.Count += w.count
 		best.NotFound += w.notFound
@@ -355,32 +421,50 @@ func groupQuestions(rows []row) []Group {
 	return out
 }
 
+// prefix is how many of a set's rarest terms another set must meet one of
+// to reach the similar threshold (prefix filtering): sets with Jaccard ≥ t
+// share at least ⌈t·n⌉ of a set's n terms, so at least one among its
+// n−⌈t·n⌉+1 rarest. Common terms ("putin") past the prefix are never
+// looked up, which keeps grouping near linear on a large log.
+func prefix(n int) int {
+	if n == 0 {
+		return 0
+	}
+	return n - int(math.Ceil(similar*float64(n))) + 1
+}
+
+// uniqueTerms is a wording's analysed terms, each once.
+func uniqueTerms(q string) []string {
+	ts := retrieval.Analyze(q)
+	slices.Sort(ts)
+	return slices.Compact(ts)
+}
+
+// jaccard is |a∩b| / |a∪b| of two sorted sets; wordings with no terms at
+// all ("hi?") match only by their normalised text, never here.
+func jaccard(a, b []int) float64 {
+	if len(a) == 0 || len(b) == 0 {
+		return 0
+	}
+	common := 0
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		switch {
+		case a[i] < b[j]:
+			i++
+		case a[i] > b[j]:
+			j++
+		default:
+			common++
+			i++
+			j++
+		}
+	}
+	return float64(common) / float64(len(a)+len(b)-common)
+}
+
 // normalise folds case, spacing and end punctuation, so "Who won?" and
 // "who won" are one wording.
 func normalise(q string) string {
 	q = strings.Join(strings.Fields(strings.ToLower(q)), " ")
 	return strings.TrimRightFunc(q, func(r rune) bool { return unicode.IsPunct(r) || unicode.IsSpace(r) })
-}
-
-func termSet(q string) map[string]bool {
-	set := map[string]bool{}
-	for _, t := range retrieval.Analyze(q) {
-		set[t] = true
-	}
-	return set
-}
-
-// jaccard is |a∩b| / |a∪b|; wordings with no terms at all ("hi?") match
-// only by their normalised text, never here.
-func jaccard(a, b map[string]bool) float64 {
-	if len(a) == 0 || len(b) == 0 {
-		return 0
-	}
-	common := 0
-	for t := range a {
-		if b[t] {
-			common++
-		}
-	}
-	return float64(common) / float64(len(a)+len(b)-common)
 }
