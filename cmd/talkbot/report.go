@@ -96,6 +96,9 @@ func printReport(w io.Writer, rep qlog.Report, span string) {
 	}
 
 	fmt.Fprintln(w, "\nMost asked")
+	if len(rep.MostAsked) == 0 {
+		fmt.Fprintln(w, "  (none answered)")
+	}
 	for _, g := range rep.MostAsked {
 		note := ""
 		if g.NotFound > 0 {

@@ -320,6 +320,9 @@ func (l *Log) hashUser(id string) string {
 // Record queues an entry to be written. It never blocks: when the queue is
 // full the entry is dropped, logged and counted (Dropped).
 func (l *Log) Record(e Entry) {
+	if l == nil || l.off {
+		return
+	}
 	if e.At.IsZero() {
 		e.At = l.opts.Now()
 	}
@@ -328,6 +331,9 @@ func (l *Log) Record(e Entry) {
 
 // Vote queues a vote to be written, like Record.
 func (l *Log) Vote(v Vote) {
+	if l == nil || l.off {
+		return
+	}
 	if v.At.IsZero() {
 		v.At = l.opts.Now()
 	}
@@ -335,9 +341,6 @@ func (l *Log) Vote(v Vote) {
 }
 
 func (l *Log) enqueue(it item) {
-	if l == nil || l.off {
-		return
-	}
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	if l.closed {
