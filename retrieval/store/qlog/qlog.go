@@ -100,6 +100,9 @@ type Options struct {
 	// Retention is how long entries are kept (default 90 days); older ones
 	// are deleted on open and once a day.
 	Retention time.Duration
+	// PruneEvery is how often the retention is applied while open
+	// (default daily).
+	PruneEvery time.Duration
 	// Queue bounds the entries waiting to be written (default 256); beyond
 	// it entries are dropped, never waited for.
 	Queue  int
@@ -140,6 +143,9 @@ func Open(ctx context.Context, dataDir string, o Options) (*Log, error) {
 	}
 	if o.Queue <= 0 {
 		o.Queue = 256
+	}
+	if o.PruneEvery <= 0 {
+		o.PruneEvery = 24 * time.Hour
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -361,10 +367,10 @@ func (l *Log) enqueue(it item) {
 // was full or after Close, or failed to write.
 func (l *Log) Dropped() int64 { return l.dropped.Load() + l.failed.Load() }
 
-// write is the one writer: queued items in order, and the daily prune.
+// write is the one writer: queued items in order, and the periodic prune.
 func (l *Log) write() {
 	defer close(l.done)
-	tick := time.NewTicker(24 * time.Hour)
+	tick := time.NewTicker(l.opts.PruneEvery)
 	defer tick.Stop()
 	for {
 		select {

@@ -224,6 +224,34 @@ func TestRetention(t *testing.T) {
 	}
 }
 
+// A bot that runs for months prunes while it runs, not only when it starts.
+func TestPrunesWhileOpen(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	now := t0
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	l := open(t, dir, Options{Retention: time.Hour, PruneEvery: 10 * time.Millisecond, Now: clock})
+	defer closeLog(t, l)
+	l.Record(entry("a1", "q", false, "extractive", 1, t0.Add(-30*time.Minute)))
+	db := raw(t, dir)
+	waitFor := func(what string, want int) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); count(t, db, "qlog_questions") != want; time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+		}
+	}
+	waitFor("the entry to be written and kept", 1)
+	time.Sleep(50 * time.Millisecond) // several prunes: still within the retention
+	waitFor("the entry to be kept", 1)
+	mu.Lock()
+	now = t0.Add(time.Hour)
+	mu.Unlock()
+	waitFor("the periodic prune to delete the entry past the retention", 0)
+}
+
 func TestOffWritesNothing(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "data")
