@@ -283,11 +283,8 @@ func migrate(ctx context.Context, db *sql.DB) ([]byte, error) {
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM qlog_migrations`).Scan(&have); err != nil {
 		return nil, fmt.Errorf("reading qlog_migrations: %w", err)
 	}
-	if have >= len(migrations) {
-		// Written by a newer talkbot: its tables are a superset we can use
-		// only if it kept them compatible, which append-only migrations do.
-		have = len(migrations) - 1
-	}
+	// A log migrated by a newer talkbot runs nothing here: migrations only
+	// add, so its tables still hold what this version reads and writes.
 	for v := have + 1; v < len(migrations); v++ {
 		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
 			return nil, fmt.Errorf("migration %d: %w", v, err)
