@@ -155,6 +155,7 @@ func (b *Bot) finish(ctx context.Context, q question, log *slog.Logger, a answer
 				"history", len(q.req.History), "took", took.Round(time.Millisecond))
 		}
 	}
+	b.logQuestion(q, a, err, took)
 	if b.opts.Observer != nil {
 		b.opts.Observer.Answered(q.surface, a, err, took)
 	}

@@ -126,6 +126,8 @@ type Options struct {
 
 	Logger   *slog.Logger
 	Observer Observer
+	// QuestionLog, if set, records each question and vote (see QuestionLog).
+	QuestionLog QuestionLog
 	// OnConnected, if set, is called once the gateway is connected and the
 	// commands are registered, e.g. to tell the operator.
 	OnConnected func(botUserID string)

@@ -353,6 +353,7 @@ func (b *Bot) onFeedback(i *discordgo.Interaction, vote, answerID string) {
 			b.opts.Observer.Feedback(vote)
 		}
 		b.log.Info("feedback", "vote", vote, "answer", answerID, "user", user, "channel", i.ChannelID, "changed", prev != "")
+		b.logVote(i, vote, answerID)
 	}
 	b.respondEphemeral(i, msg)
 }

@@ -48,6 +48,12 @@ type Config struct {
 	HTTPAddr string
 	// LogLevel is debug, info, warn or error.
 	LogLevel string
+
+	// QuestionLog records questions and votes for `talkbot report`
+	// (TALKBOT_QUESTION_LOG, default on); LogRetention is how long they
+	// are kept (TALKBOT_LOG_RETENTION, default 90 days).
+	QuestionLog  bool
+	LogRetention time.Duration
 }
 
 // Env names, in one place so errors and docs agree.
@@ -129,6 +135,7 @@ func Load(getenv func(string) string) (Config, error) {
 	c.Threads = boolean(getenv, EnvThreads, &errs)
 	c.MessageContent = boolean(getenv, EnvMessageContent, &errs)
 	c.ShardID, c.ShardCount = shards(getenv, &errs)
+	loadQuestionLog(getenv, &c, &errs)
 	switch c.LogLevel {
 	case "", "debug", "info", "warn", "error":
 	default:

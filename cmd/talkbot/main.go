@@ -34,10 +34,11 @@ func commands() map[string]command {
 		"serve":   {"run the Discord bot", cmdServe},
 		"ingest":  {"add articles (.txt, .md, .html) to the persistent index", cmdIngest},
 		"bench":   {"measure search speed against baselines", cmdBench},
+		"report":  {"show unanswered questions, disliked answers and latency from the question log", cmdReport},
 	}
 }
 
-var commandOrder = [...]string{"ask", "sources", "ingest", "serve", "eval", "bench"}
+var commandOrder = [...]string{"ask", "sources", "ingest", "serve", "report", "eval", "bench"}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

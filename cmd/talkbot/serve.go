@@ -43,6 +43,8 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	defer st.Close()
 	indexLoaded.Store(true)
+	ql, closeQL := openQuestionLog(ctx, e, cfg, st.log)
+	defer closeQL()
 	// Articles ingested by another process appear without a restart.
 	wctx, stopWatch := context.WithCancel(ctx)
 	watched := make(chan struct{})
@@ -57,7 +59,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		AllowedChannels: cfg.AllowedChannels, UserRateLimit: cfg.UserRateLimit, RateWindow: cfg.RateWindow,
 		MaxConcurrent: cfg.MaxConcurrent, MaxQueue: queueSize(cfg.MaxQueue),
 		Threads: cfg.Threads, MessageContent: cfg.MessageContent, ShardID: cfg.ShardID, ShardCount: cfg.ShardCount,
-		Logger: st.log, Observer: opsObserver{o},
+		Logger: st.log, Observer: opsObserver{o}, QuestionLog: ql,
 		OnConnected: func(id string) {
 			fmt.Fprintf(e.stderr, "talkbot: connected to Discord as user %s with %d articles; Ctrl-C stops\n", id, len(st.index.Sources()))
 		},
