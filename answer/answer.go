@@ -158,7 +158,7 @@ func (e *Engine) AskStream(ctx context.Context, req Request, onDelta func(string
 		k = 6
 	}
 	rs := time.Now()
-	ev, err := e.Index.Search(ctx, query, retrieval.SearchOptions{K: k})
+	ev, err := e.Index.Search(ctx, SearchText(query), retrieval.SearchOptions{K: k})
 	if errors.Is(err, retrieval.ErrEmptyQuery) {
 		// Only emoji or punctuation: nothing to look up, which is an
 		// answer ("not covered"), not a failure.

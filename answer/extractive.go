@@ -45,7 +45,7 @@ const (
 	// gateCoverage: the best sentence (with its article's title and
 	// heading counting half) must carry this weighted share of the
 	// question's content, matched by meaning, or the articles don't cover it.
-	gateCoverage = 0.55
+	gateCoverage = 0.5
 	// typeBonus prefers sentences holding the kind of fact asked for.
 	typeBonus = 0.25
 )
@@ -164,21 +164,37 @@ func (sp *Supporter) questionWeights(q *question, e *evidence) []float64 {
 			ws[i] = 0.5 + math.Log(1+n/float64(1+df))
 		case lightVerbs[w.lemma]:
 			ws[i] = 1
-		case w.proper || w.figure || parts == lexicon.Noun:
-			// A thing the passages never name ("mayor", "population"):
-			// the question is probably about what they don't cover.
+		case w.proper || w.figure:
 			ws[i] = 0.5 + math.Log(1+n)
-		case parts&lexicon.Noun != 0:
-			ws[i] = 0.5 + 0.8*math.Log(1+n)
-		case parts != 0 || e.similarAnywhere(sp, *w):
-			// A verb or adjective the passages don't use is as often a
-			// paraphrase ("give up" for "relinquish") as new content.
+		case parts != 0:
+			// A word the passages never use: a rare one ("mayor",
+			// "population") names what the question is about, so the
+			// articles probably don't cover it; a common one ("run",
+			// "take") is as often a paraphrase of what they say.
+			ws[i] = 0.5 + math.Log(1+n)*specificity(sp.lex.Frequency(w.lx), parts)
+		case e.similarAnywhere(sp, *w):
 			ws[i] = 1.3
+		case len(w.surface) >= 4:
+			// Not English the table knows, not chat, not a typo of a
+			// passage word: most likely a name typed in lower case
+			// ("kenya", "bitcoin"), which the articles lack.
+			ws[i] = 0.5 + 0.8*math.Log(1+n)
 		default:
-			ws[i] = 0 // not a word we know, nor one the articles use
+			ws[i] = 0 // a short unknown token: chat or an abbreviation
 		}
 	}
 	return ws
+}
+
+// specificity is how much a word the passages lack says about the topic,
+// 0.3..1: rarer words more, and a word that can only be a noun more than
+// one that can be a verb.
+func specificity(freq int, parts lexicon.PartOfSpeech) float64 {
+	sp := 1 - math.Log10(float64(freq)+1)/3
+	if parts == lexicon.Noun {
+		sp += 0.2
+	}
+	return min(1, max(0.3, sp))
 }
 
 // lightVerbs carry little of a question's topic: "what does Putin want",

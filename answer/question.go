@@ -66,6 +66,11 @@ var chatWords = map[string]bool{
 	"someone": true, "somebody": true, "explain": true, "mean": true, "means": true, "think": false, "ever": true,
 	"anything": true, "something": true, "way": true, "ppl": false, "folks": true, "get": true, "got": true,
 	"go": true, "going": true, "did": true, "do": true, "does": true, "done": true, "make": true, "made": false,
+	"ngl": true, "fr": true, "smh": true, "wtf": true, "omg": true, "afaik": true, "iirc": true, "tbf": true,
+	"rly": true, "prob": true, "def": true, "literally": true, "guess": true, "wondering": true, "curious": true,
+	"yeah": true, "yea": true, "nah": true, "hmmm": true, "bro": true, "dude": true,
+	"lemme": true, "gimme": true, "sup": true, "hiya": true, "cuz": true, "bc": true, "abt": true,
+	"w": true, "wrt": true, "fyi": true, "quick": true, "question": true, "q": true,
 }
 
 // spelled expands chat spellings into the words they stand for.
@@ -206,6 +211,46 @@ func (s *Supporter) parseQuestion(q string) question {
 		pq.words = append(pq.words, s.word(w, proper[w]))
 	}
 	return pq
+}
+
+// SearchText is the question as a search query: chat filler ("rn",
+// "pls", "lol") and the noun of a question frame ("which state", "what
+// year") removed, chat spellings expanded ("ppl" → "people"), so the
+// retrievers rank passages by what is asked about. Capitalisation is kept
+// for the keyword weighting of names.
+func SearchText(q string) string {
+	toks := strings.Fields(q)
+	out := make([]string, 0, len(toks))
+	frame := false
+	for _, tok := range toks {
+		ws := retrieval.Words(tok)
+		if len(ws) != 1 {
+			frame = false
+			out = append(out, tok)
+			continue
+		}
+		w := ws[0]
+		switch {
+		case w == "which" || w == "what" || w == "whats" || w == "wat":
+			frame = true
+			out = append(out, tok)
+			continue
+		case frame && frameNouns[w] != typeAny && !strings.ContainsAny(tok, ".?!"):
+			continue // "which state": the answer's kind, not its topic
+		case chatWords[w] && !retrieval.IsStopWord(w):
+			continue
+		case spelled[w] != "":
+			tok = spelled[w]
+		}
+		if !retrieval.IsStopWord(w) {
+			frame = false
+		}
+		out = append(out, tok)
+	}
+	if len(out) == 0 {
+		return q
+	}
+	return strings.Join(out, " ")
 }
 
 // setType keeps the first type a question names ("who ... when" asks who).

@@ -41,6 +41,9 @@ const (
 	SurfaceSlash   = "slash"
 	SurfaceMention = "mention"
 	SurfaceDM      = "dm"
+	// SurfaceThread is a question asked inside a thread, where the
+	// thread's messages are the conversation.
+	SurfaceThread = "thread"
 )
 
 // Reasons a question is refused before it is answered.

@@ -99,6 +99,8 @@ func (b *Bot) onMessage(_ *discordgo.Session, mc *discordgo.MessageCreate) {
 	surface := SurfaceMention
 	if dm {
 		surface = SurfaceDM
+	} else if ci, known := b.knownChannel(m.ChannelID); known && ci.thread {
+		surface = SurfaceThread
 	}
 	key := m.ChannelID + "/" + m.Author.ID
 	c, started := b.chains.add(key, m, text, received)

@@ -289,7 +289,7 @@ func evaluate(ctx context.Context, ix *retrieval.Index, qs []evalQuestion, mode 
 	hasKinds := false
 	for _, q := range qs {
 		hasKinds = hasKinds || q.Kind != ""
-		res, err := ix.Search(ctx, q.Question, retrieval.SearchOptions{K: 10, Mode: mode})
+		res, err := ix.Search(ctx, answer.SearchText(q.Question), retrieval.SearchOptions{K: 10, Mode: mode})
 		if err != nil {
 			return s, fmt.Errorf("%s: %w", q.ID, err)
 		}

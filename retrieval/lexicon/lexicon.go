@@ -825,3 +825,15 @@ func (w Word) Parts() PartOfSpeech {
 	}
 	return p
 }
+
+// Frequency is how common the word is: the tagged-sense count of its
+// most common reading in WordNet's corpus (0 for an unknown word). Common
+// words ("take", "run") say little on their own; rare ones ("mayor") name
+// a topic.
+func (l *Lexicon) Frequency(w Word) int {
+	n := uint32(0)
+	for _, id := range w.readings[:w.n] {
+		n = max(n, l.count(id))
+	}
+	return int(n)
+}
