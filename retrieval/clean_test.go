@@ -3,6 +3,7 @@ package retrieval
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -71,6 +72,26 @@ func TestCleanGeneralPages(t *testing.T) {
 			keep:  []string{"We will continue"},
 		},
 		{
+			name:  "short title and short first paragraph are the story",
+			raw:   "Ceasefire agreed\nNegotiators agreed a ceasefire on Tuesday.\nTalks resume next week.\n",
+			title: "Ceasefire agreed",
+			keep:  []string{"Negotiators agreed a ceasefire on Tuesday.", "Talks resume next week."},
+		},
+		{
+			name: "breadcrumb, byline and dateline go by what they say; a short standfirst stays",
+			raw: "World › Europe\nEnvoys Meet Again in Geneva\nA second round within a week\nBy Jane Doe and John Roe\n" +
+				"Published 16 December 2025, 17:40 GMT\n5 min read\nEnvoys met on Tuesday.\nUpdated 17 Dec 2025\n",
+			title: "Envoys Meet Again in Geneva",
+			keep:  []string{"A second round within a week", "Envoys met on Tuesday."},
+			drop:  []string{"Europe", "Jane Doe", "17:40", "min read", "Updated"},
+		},
+		{
+			name:  "a sentence that mentions a weekday or a section is not a label",
+			raw:   "Talks Go On Despite Strikes\nOn Tuesday, Europe said no.\nWorld leaders met.\nBy noon it was over.\n",
+			title: "Talks Go On Despite Strikes",
+			keep:  []string{"On Tuesday, Europe said no.", "World leaders met.", "By noon it was over."},
+		},
+		{
 			name:  "CRLF line endings and a BOM",
 			raw:   "\uFEFFHeadline With Windows Line Endings\r\nThe body of this article has enough words to count as a real paragraph of prose text.\r\n",
 			title: "Headline With Windows Line Endings",
@@ -93,6 +114,60 @@ func TestCleanGeneralPages(t *testing.T) {
 				if strings.Contains(c.Body, d) {
 					t.Errorf("body kept chrome %q:\n%s", d, c.Body)
 				}
+			}
+		})
+	}
+}
+
+// A short opening paragraph is article text in every format: it must reach
+// the passages the index is built from, not be dropped as page chrome.
+func TestShortOpeningReachesPassages(t *testing.T) {
+	t.Parallel()
+	const opening = "Negotiators agreed a ceasefire on Tuesday."
+	const more = "The deal was signed in Geneva after three days of talks."
+	tests := []struct {
+		name  string
+		parse func(id string, raw []byte) (Document, error)
+		raw   string
+		title string
+	}{
+		{"txt with a short title", ParseText, "Ceasefire agreed\n\n" + opening + "\n\n" + more + "\n", "Ceasefire agreed"},
+		{"txt, the opening alone", ParseText, opening + "\n", "Negotiators agreed a ceasefire on Tuesday"},
+		{"txt after navigation", ParseText, "Home\nWorld\nCeasefire agreed\n" + opening + "\n" + more + "\n", "Ceasefire agreed"},
+		{"md with an H1", ParseMarkdown, "# Ceasefire agreed\n\n" + opening + "\n\n" + more + "\n", "Ceasefire agreed"},
+		{"md with front matter and a short sub-heading", ParseMarkdown,
+			"---\ntitle: Ceasefire agreed\n---\n\n" + opening + "\n\n## Next steps\n\n" + more + "\n", "Ceasefire agreed"},
+		{"md, the opening alone", ParseMarkdown, opening + "\n", "Negotiators agreed a ceasefire on Tuesday"},
+		{"html article with nav and footer", ParseHTML, "<html><head><title>Ceasefire agreed</title></head><body><nav><a>World</a></nav>" +
+			"<article><h1>Ceasefire agreed</h1><p>" + opening + "</p><p>" + more + "</p></article><footer>© 2025 Example</footer></body></html>",
+			"Ceasefire agreed"},
+		{"html, the opening alone", ParseHTML, "<html><body><p>" + opening + "</p></body></html>", "Negotiators agreed a ceasefire on Tuesday"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			d, err := tt.parse("x", []byte(tt.raw))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Title != tt.title {
+				t.Errorf("title %q, want %q", d.Title, tt.title)
+			}
+			var sentences []string
+			for _, p := range Chunk(d, DefaultChunkOptions()) {
+				sentences = append(sentences, p.Sentences...)
+			}
+			if len(sentences) == 0 || sentences[0] != opening {
+				t.Errorf("first passage sentence %q, want %q; body:\n%s", sentences, opening, d.Text)
+			}
+			if strings.Contains(tt.raw, more) && !slices.Contains(sentences, more) {
+				t.Errorf("passages lack %q: %q", more, sentences)
+			}
+			if strings.Contains(tt.raw, "Next steps") && !strings.Contains(d.Text, "Next steps") {
+				t.Errorf("short sub-heading dropped:\n%s", d.Text)
+			}
+			if strings.Contains(d.Text, "World") || strings.Contains(d.Text, "©") {
+				t.Errorf("navigation or footer kept:\n%s", d.Text)
 			}
 		})
 	}

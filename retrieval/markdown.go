@@ -21,15 +21,17 @@ func ParseMarkdown(id string, raw []byte) (Document, error) {
 	fm, body := frontMatter(src)
 	h1, text := markdownText(body)
 
-	c := Clean(text)
-	if strings.TrimSpace(c.Body) == "" {
-		return Document{}, fmt.Errorf("%s: %w (nothing left after cleaning)", id, ErrEmpty)
-	}
-	d := Document{ID: id, Title: c.Title, TitleDerived: c.TitleDerived, Text: c.Body, Hash: HashBytes(raw)}
 	title := first(fm, "title", "headline")
 	if title == "" {
 		title = h1
 	}
+	// With a known title no body line is taken for one: a short first
+	// paragraph or sub-heading stays article text.
+	c := clean(text, title)
+	if strings.TrimSpace(c.Body) == "" {
+		return Document{}, fmt.Errorf("%s: %w (nothing left after cleaning)", id, ErrEmpty)
+	}
+	d := Document{ID: id, Title: c.Title, TitleDerived: c.TitleDerived, Text: c.Body, Hash: HashBytes(raw)}
 	if title != "" {
 		d.Title, d.TitleDerived = title, false
 	}
