@@ -228,3 +228,75 @@ func seedDocs(t testing.TB) []Document {
 	}
 	return docs
 }
+
+// Terminal escapes and control characters in an article never reach its
+// text or title (ask and sources print both to terminals); the visible
+// words around them stay.
+func TestParsersStripTerminalEscapes(t *testing.T) {
+	t.Parallel()
+	const body = "Negotiators \x1b[1;31magreed\x1b[0m a \x1b]8;;https://evil.example\x07ceasefire\x1b]8;;\x07 on Tuesday.\x07\x08\x7f\u009b2J" +
+		" The deal was signed in Geneva\x1b]0;pwned\x1b\\ after three days\x1bc of talks.\x00"
+	const want = "Negotiators agreed a ceasefire on Tuesday. The deal was signed in Geneva after three days of talks."
+	// A real article is longer than its escapes; CheckText rightly calls a
+	// file binary when control characters are a large share of it.
+	rest := strings.Repeat("Officials said more talks are planned. ", 8)
+	tests := []struct {
+		name  string
+		parse func(id string, raw []byte) (Document, error)
+		raw   string
+	}{
+		{"txt", ParseText, "Ceasefire \x1b[5magreed\x1b[0m\x1b]0;owned\x07\n\n" + body + "\n\n" + rest + "\n"},
+		{"md", ParseMarkdown, "---\ntitle: \"Ceasefire \x1b[5magreed\x1b[0m\"\nsite: Ex\x1b[2Kample\n---\n\n" + body + "\n\n" + rest + "\n"},
+		{"html", ParseHTML, "<html><head><title>Ceasefire &#27;[5magreed&#x1b;[0m</title>" +
+			`<meta property="og:site_name" content="Ex` + "\x1b[2K" + `ample"></head><body><article><p>` + body +
+			"</p><p>" + rest + "</p></article></body></html>"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			// NUL and many controls mark a binary file; this test is
+			// about the few an article can carry, so drop NUL here.
+			d, err := tt.parse("x", []byte(strings.ReplaceAll(tt.raw, "\x00", "")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for field, v := range map[string]string{"title": d.Title, "text": d.Text, "site": d.Site, "url": d.URL} {
+				for _, r := range v {
+					if r < 0x20 && r != '\n' && r != '\t' || r >= 0x7f && r <= 0x9f {
+						t.Errorf("%s keeps control %U: %q", field, r, v)
+						break
+					}
+				}
+			}
+			if d.Title != "Ceasefire agreed" {
+				t.Errorf("title %q", d.Title)
+			}
+			if !strings.HasPrefix(d.Text, want+"\n\nOfficials said") {
+				t.Errorf("text %q\nwant %q", d.Text, want)
+			}
+			if tt.name != "txt" && d.Site != "Example" {
+				t.Errorf("site %q", d.Site)
+			}
+		})
+	}
+}
+
+func TestStripControls(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"plain\ttext\r\nlines", "plain\ttext\r\nlines"},
+		{"\x1b[38;5;196mred\x1b[m", "red"},
+		{"a\x1b]52;c;c2VjcmV0\x07b", "ab"},                                   // OSC 52 clipboard write
+		{"a\x1bP1$qm\x1b\\b", "ab"},                                          // DCS
+		{"unterminated \x1b]0;title\nnext line", "unterminated \nnext line"}, // stops at the line end
+		{"\u009b31mC1 CSI\u009d0;t\u009c", "C1 CSI"},
+		{"\x1b(Bcharset", "charset"},
+		{"trailing \x1b", "trailing "},
+		{"«café» – ünïcode ✓", "«café» – ünïcode ✓"},
+	}
+	for _, tt := range tests {
+		if got := StripControls(tt.in); got != tt.want {
+			t.Errorf("StripControls(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -70,6 +70,12 @@ func ParseHTML(id string, raw []byte) (Document, error) {
 			d.Published = t
 		}
 	}
+	// JSON-LD and attribute values bypass oneLineText; entities such as
+	// "&#27;" only become control characters after parsing.
+	stripFieldControls(&d)
+	if d.Title == "" {
+		d.Title, d.TitleDerived = id, true
+	}
 	return d, nil
 }
 
@@ -360,8 +366,9 @@ func setOnce(dst *string, v string) {
 	}
 }
 
-// oneLineText collapses whitespace (including non-breaking spaces).
-func oneLineText(s string) string { return strings.Join(strings.Fields(s), " ") }
+// oneLineText collapses whitespace (including non-breaking spaces) and
+// drops control characters and terminal escapes.
+func oneLineText(s string) string { return strings.Join(strings.Fields(StripControls(s)), " ") }
 
 // trimSiteSuffix removes " | Site" or " - Site" that <title> tags append.
 func trimSiteSuffix(title, site string) string {

@@ -16,7 +16,7 @@ func ParseMarkdown(id string, raw []byte) (Document, error) {
 	if err := CheckText(raw); err != nil {
 		return Document{}, fmt.Errorf("%s: %w", id, err)
 	}
-	src := strings.TrimPrefix(string(raw), "\uFEFF")
+	src := strings.TrimPrefix(StripControls(string(raw)), "\uFEFF")
 	src = strings.ReplaceAll(strings.ReplaceAll(src, "\r\n", "\n"), "\r", "\n")
 	fm, body := frontMatter(src)
 	h1, text := markdownText(body)
@@ -48,6 +48,7 @@ func ParseMarkdown(id string, raw []byte) (Document, error) {
 	if d.URL == "" && looksLikeURL(d.Site) {
 		d.URL, d.Site = d.Site, ""
 	}
+	stripFieldControls(&d)
 	return d, nil
 }
 
