@@ -1,6 +1,7 @@
 package retrieval
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,14 +10,36 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 )
 
+// ErrNoSuchPath marks a path given to Ingest that does not exist. It comes
+// back as a skip result (Status FileSkipped, Err wrapping ErrNoSuchPath),
+// and a command should exit non-zero for it: "ingest /typo/path" must not
+// look like success. A file that disappears inside a directory being read
+// is an ordinary skip. It also matches fs.ErrNotExist.
+var ErrNoSuchPath error = noSuchPath{}
+
+type noSuchPath struct{}
+
+func (noSuchPath) Error() string        { return "no such file or directory" }
+func (noSuchPath) Is(target error) bool { return target == fs.ErrNotExist }
+
+// ErrNotRegular is the skip reason for named pipes, devices and sockets:
+// reading one could block forever or never end.
+var ErrNotRegular = errors.New("not a regular file")
+
+// readChunk is how much of a file is read between checks of ctx.
+const readChunk = 256 << 10
+
 // collectFiles expands paths into the absolute paths of ingestable files,
-// sorted, each once. Paths that do not exist or have an unsupported type
-// come back as skip results; inside directories, other file types and
-// hidden entries are ignored quietly (a folder of articles often holds
-// images and stylesheets too).
-func collectFiles(paths []string) ([]string, []FileResult) {
+// sorted, each once. Paths that do not exist (wrapping ErrNoSuchPath), are
+// not regular files, or have an unsupported type come back as skip
+// results; inside directories, other file types and hidden entries are
+// ignored quietly (a folder of articles often holds images and
+// stylesheets too), but a pipe or device with an article's name is
+// reported. The walk stops when ctx ends.
+func collectFiles(ctx context.Context, paths []string) ([]string, []FileResult, error) {
 	seen := map[string]bool{}
 	var files []string
 	var bad []FileResult
@@ -26,28 +49,46 @@ func collectFiles(paths []string) ([]string, []FileResult) {
 			files = append(files, p)
 		}
 	}
+	skip := func(p string, err error) {
+		bad = append(bad, FileResult{Path: p, Status: FileSkipped, Err: err})
+	}
 	for _, p := range paths {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
 		abs, err := filepath.Abs(p)
 		if err != nil {
-			bad = append(bad, FileResult{Path: p, Status: FileSkipped, Err: err})
+			skip(p, err)
 			continue
 		}
+		// Stat follows symlinks: a link to an article is read, a link to a
+		// pipe is not.
 		fi, err := os.Stat(abs)
+		if errors.Is(err, fs.ErrNotExist) {
+			skip(p, fmt.Errorf("%w (check the path)", ErrNoSuchPath))
+			continue
+		}
 		if err != nil {
-			bad = append(bad, FileResult{Path: p, Status: FileSkipped, Err: fmt.Errorf("cannot read: %w", unwrapPathError(err))})
+			skip(p, fmt.Errorf("cannot read: %w", unwrapPathError(err)))
 			continue
 		}
 		if !fi.IsDir() {
-			if !Ingestable(abs) {
-				bad = append(bad, FileResult{Path: abs, Status: FileSkipped, Err: ErrUnsupported})
-				continue
+			switch {
+			case !fi.Mode().IsRegular():
+				skip(abs, notRegular(fi.Mode()))
+			case !Ingestable(abs):
+				skip(abs, ErrUnsupported)
+			default:
+				add(abs)
 			}
-			add(abs)
 			continue
 		}
 		err = filepath.WalkDir(abs, func(path string, de fs.DirEntry, err error) error {
+			if cerr := ctx.Err(); cerr != nil {
+				return cerr
+			}
 			if err != nil {
-				bad = append(bad, FileResult{Path: path, Status: FileSkipped, Err: fmt.Errorf("cannot read: %w", unwrapPathError(err))})
+				skip(path, fmt.Errorf("cannot read: %w", unwrapPathError(err)))
 				if de != nil && de.IsDir() && path != abs {
 					return fs.SkipDir
 				}
@@ -59,19 +100,46 @@ func collectFiles(paths []string) ([]string, []FileResult) {
 				}
 				return nil
 			}
-			// Symlinked files are followed when read; readDocument
-			// refuses anything that is not a regular file then.
-			if !de.IsDir() && Ingestable(path) {
-				add(path)
+			if de.IsDir() || !Ingestable(path) {
+				return nil
 			}
+			// Symlinks are followed when read; readDocument checks what
+			// they point to.
+			if t := de.Type(); t&fs.ModeSymlink == 0 && !t.IsRegular() {
+				skip(path, notRegular(t))
+				return nil
+			}
+			add(path)
 			return nil
 		})
+		if cerr := ctx.Err(); cerr != nil {
+			return nil, nil, cerr
+		}
 		if err != nil {
-			bad = append(bad, FileResult{Path: abs, Status: FileSkipped, Err: err})
+			skip(abs, err)
 		}
 	}
 	sort.Strings(files)
-	return files, bad
+	return files, bad, nil
+}
+
+// notRegular names the kind of file refused, so the skip line says what
+// the user pointed at.
+func notRegular(m fs.FileMode) error {
+	kind := "special file"
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		kind = "named pipe"
+	case m&fs.ModeSocket != 0:
+		kind = "socket"
+	case m&fs.ModeCharDevice != 0:
+		kind = "character device"
+	case m&fs.ModeDevice != 0:
+		kind = "device"
+	case m.IsDir():
+		kind = "directory"
+	}
+	return fmt.Errorf("%w (a %s)", ErrNotRegular, kind)
 }
 
 func unwrapPathError(err error) error {
@@ -82,31 +150,42 @@ func unwrapPathError(err error) error {
 	return err
 }
 
-// readDocument reads and parses one file. The size is checked before
-// reading, so a huge file is refused without being loaded.
-func readDocument(path, id string) (Document, error) {
+// readDocument reads and parses one file. Only a regular file is read: it
+// is checked before opening, opened without blocking (opening a named pipe
+// for reading otherwise waits for a writer forever) and checked again on
+// the open file, in case the path was swapped in between. The size is
+// checked before reading, so a huge file is refused without being loaded,
+// and reading stops when ctx ends.
+func readDocument(ctx context.Context, path, id string) (Document, error) {
 	parse := parserFor(path)
 	if parse == nil {
 		return Document{}, ErrUnsupported
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return Document{}, fmt.Errorf("cannot read: %w", unwrapPathError(err))
-	}
-	defer f.Close()
-	fi, err := f.Stat()
+	fi, err := os.Stat(path)
 	if err != nil {
 		return Document{}, fmt.Errorf("cannot read: %w", unwrapPathError(err))
 	}
 	if !fi.Mode().IsRegular() {
-		return Document{}, errors.New("not a regular file")
+		return Document{}, notRegular(fi.Mode())
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return Document{}, fmt.Errorf("cannot read: %w", unwrapPathError(err))
+	}
+	defer f.Close()
+	fi, err = f.Stat()
+	if err != nil {
+		return Document{}, fmt.Errorf("cannot read: %w", unwrapPathError(err))
+	}
+	if !fi.Mode().IsRegular() {
+		return Document{}, notRegular(fi.Mode())
 	}
 	if fi.Size() > MaxFileBytes {
 		return Document{}, fmt.Errorf("%w: %s, limit %s", ErrTooBig, humanBytes(fi.Size()), humanBytes(MaxFileBytes))
 	}
-	raw, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
+	raw, err := readAll(ctx, io.LimitReader(f, MaxFileBytes+1), fi.Size())
 	if err != nil {
-		return Document{}, fmt.Errorf("cannot read: %w", unwrapPathError(err))
+		return Document{}, err
 	}
 	d, err := parse(id, raw)
 	if err != nil {
@@ -115,6 +194,28 @@ func readDocument(path, id string) (Document, error) {
 	}
 	d.Path = path
 	return d, nil
+}
+
+// readAll reads r in chunks, checking ctx between them, so an interrupt
+// is not held up by a large file on a slow disk.
+func readAll(ctx context.Context, r io.Reader, size int64) ([]byte, error) {
+	buf := make([]byte, 0, size+1)
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("reading interrupted: %w", err)
+		}
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):min(cap(buf), len(buf)+readChunk)])
+		buf = buf[:len(buf)+n]
+		if errors.Is(err, io.EOF) {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("cannot read: %w", unwrapPathError(err))
+		}
+	}
 }
 
 func humanBytes(n int64) string {

@@ -88,7 +88,10 @@ func (ix *Index) Ingest(ctx context.Context, paths []string, o IngestOptions) (I
 		o.Batch = 32
 	}
 	var rep IngestReport
-	files, bad := collectFiles(paths)
+	files, bad, err := collectFiles(ctx, paths)
+	if err != nil {
+		return rep, fmt.Errorf("ingest interrupted: %w", err)
+	}
 	total := len(files) + len(bad)
 	done := 0
 	report := func(fr FileResult) {
@@ -139,7 +142,7 @@ func (ix *Index) Ingest(ctx context.Context, paths []string, o IngestOptions) (I
 		if !ok {
 			id = uniqueID(path, taken)
 		}
-		d, err := readDocument(path, id)
+		d, err := readDocument(ctx, path, id)
 		if err != nil {
 			report(FileResult{Path: path, ID: id, Status: FileSkipped, Err: err})
 			continue
