@@ -331,6 +331,11 @@ func deriveTitle(body []string) string {
 		s = first[0]
 	}
 	s = strings.TrimRight(s, ".!? ")
+	if s == "" {
+		// The first "sentence" was only punctuation ("! A"): use the
+		// paragraph as it stands rather than no title at all.
+		s = strings.TrimSpace(para)
+	}
 	words := strings.Fields(s)
 	const max = 12
 	if len(words) <= max {

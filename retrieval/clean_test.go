@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestCleanStripsPageChrome(t *testing.T) {
@@ -299,4 +300,33 @@ func TestStripControls(t *testing.T) {
 			t.Errorf("StripControls(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
+}
+
+// FuzzStripControls: the result holds no control character but newline,
+// carriage return and tab, keeps the input's other characters in order
+// (it only removes), and cleaning twice changes nothing.
+func FuzzStripControls(f *testing.F) {
+	for _, s := range []string{"plain", "\x1b[31mred\x1b[0m", "\x1b]0;t\x07x", "\u009b1m\u009d2\u009c", "\x1b", "a\x1bP\nb"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !utf8.ValidString(s) {
+			return
+		}
+		out := StripControls(s)
+		rest := []rune(s)
+		for _, r := range out {
+			if isControl(r) {
+				t.Fatalf("control %U kept: %q", r, out)
+			}
+			i := slices.Index(rest, r)
+			if i < 0 {
+				t.Fatalf("%q is not a subsequence of %q", out, s)
+			}
+			rest = rest[i+1:]
+		}
+		if again := StripControls(out); again != out {
+			t.Fatalf("not idempotent: %q → %q", out, again)
+		}
+	})
 }
