@@ -33,12 +33,23 @@ func clean(raw, knownTitle string) Cleaned {
 	raw = strings.ReplaceAll(raw, "\r", "\n")
 	raw = strings.TrimPrefix(raw, "\uFEFF")
 	var lines []string
+	inRail := false
 	for _, l := range strings.Split(raw, "\n") {
 		l = strings.TrimRightFunc(l, unicode.IsSpace)
 		l = strings.TrimLeftFunc(l, unicode.IsSpace)
-		if l == "" || isBoilerplate(l) {
+		if l == "" {
 			continue
 		}
+		if isRailHeader(l) {
+			// "Related topics", "Most read": the headlines and tags listed
+			// under it are other pages' links, up to the next sentence.
+			inRail = true
+			continue
+		}
+		if isBoilerplate(l) || inRail && (isTitleLike(l) || isNavLabel(l) || isDateline(l)) {
+			continue
+		}
+		inRail = false
 		lines = append(lines, l)
 	}
 
@@ -258,6 +269,24 @@ var genericLabels = map[string]bool{
 	"on": true, "by": true, "updated": true, "comments": true, "leave a comment": true, "editorial": true,
 	"you may also like": true, "recommended": true, "most read": true, "popular": true, "latest": true,
 	"accept": true, "accept all": true, "close": true, "back to top": true, "loading": true,
+	"save": true, "listen": true, "listen to this article": true, "watch": true, "copy link": true, "link copied": true,
+	"facebook": true, "twitter": true, "x": true, "linkedin": true, "whatsapp": true, "reddit": true, "telegram": true,
+	"pinterest": true, "bookmark": true, "image caption": true, "image source": true, "getty images": true,
+	"related stories": true, "related topics": true, "more on this story": true, "top stories": true,
+}
+
+// railHeaders head lists of links to other stories or topics.
+var railHeaders = map[string]bool{
+	"trending": true, "trending now": true, "related": true, "related articles": true, "related posts": true,
+	"related stories": true, "related topics": true, "related coverage": true, "read more": true,
+	"more stories": true, "more on this story": true, "more from": true, "you may also like": true,
+	"recommended": true, "recommended for you": true, "most read": true, "most popular": true, "popular": true,
+	"latest": true, "latest stories": true, "see also": true, "topics": true, "tags": true, "top stories": true,
+}
+
+// isRailHeader: a line that is only such a heading.
+func isRailHeader(l string) bool {
+	return railHeaders[strings.TrimFunc(strings.ToLower(l), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })]
 }
 
 // isBoilerplate recognises notices that are never story text, wherever they

@@ -87,6 +87,25 @@ func TestCleanGeneralPages(t *testing.T) {
 			drop:  []string{"Europe", "Jane Doe", "17:40", "min read", "Updated"},
 		},
 		{
+			name: "a whole copied news page: widgets, kicker, byline, caption credit, topic rail",
+			raw: "Skip to main content\nMenu\nSearch\nNews\nWorld\nUkraine war\nTalks resume in Geneva as envoys meet\n" +
+				"By Jane Doe, BBC News\n16 December 2025\nShare\nSave\nListen\nGetty Images\n" +
+				"Envoys met in Geneva on Tuesday.\nNo statement followed.\nWhat comes next\nAnother round is planned for January.\n" +
+				"Related topics\nUkraine\nRussia\nGeneva talks\nMore on this story\nEnvoys to meet again in Istanbul\n12 December 2025\n" +
+				"© 2025 BBC. The BBC is not responsible for the content of external sites.\n",
+			title: "Talks resume in Geneva as envoys meet",
+			keep:  []string{"Envoys met in Geneva on Tuesday.", "No statement followed.", "What comes next", "Another round is planned for January."},
+			drop: []string{"Skip", "Menu", "Ukraine war", "Jane Doe", "16 December", "Share", "Save", "Listen", "Getty",
+				"Related", "Russia", "Geneva talks", "Istanbul", "12 December", "©"},
+		},
+		{
+			name:  "a rail ends at the next sentence",
+			raw:   "Envoys Meet Again in Geneva\nEnvoys met on Tuesday.\nRelated\nOther headline here\nThe talks will go on, officials said.\n",
+			title: "Envoys Meet Again in Geneva",
+			keep:  []string{"Envoys met on Tuesday.", "The talks will go on, officials said."},
+			drop:  []string{"Other headline"},
+		},
+		{
 			name:  "a sentence that mentions a weekday or a section is not a label",
 			raw:   "Talks Go On Despite Strikes\nOn Tuesday, Europe said no.\nWorld leaders met.\nBy noon it was over.\n",
 			title: "Talks Go On Despite Strikes",
