@@ -161,6 +161,9 @@ func TestShortOpeningReachesPassages(t *testing.T) {
 		{"html article with nav and footer", ParseHTML, "<html><head><title>Ceasefire agreed</title></head><body><nav><a>World</a></nav>" +
 			"<article><h1>Ceasefire agreed</h1><p>" + opening + "</p><p>" + more + "</p></article><footer>© 2025 Example</footer></body></html>",
 			"Ceasefire agreed"},
+		{"html whose h1 is worded unlike og:title", ParseHTML, `<html><head><meta property="og:title" content="Ceasefire agreed in Geneva | Example">` +
+			`</head><body><article><h1>Envoys agree a ceasefire</h1><p>` + opening + "</p><p>" + more + "</p></article></body></html>",
+			"Ceasefire agreed in Geneva | Example"},
 		{"html, the opening alone", ParseHTML, "<html><body><p>" + opening + "</p></body></html>", "Negotiators agreed a ceasefire on Tuesday"},
 	}
 	for _, tt := range tests {
