@@ -131,7 +131,9 @@ func isTitleLike(l string) bool {
 		return false
 	}
 	t := strings.TrimRight(strings.TrimSpace(strings.TrimLeft(l, "#")), "\"'”’)]")
-	if t == "" || strings.HasSuffix(t, ".") || strings.HasSuffix(t, "…") {
+	// A line ended by a full stop, or leading into the next (":", ","),
+	// is running text.
+	if t == "" || strings.HasSuffix(t, ".") || strings.HasSuffix(t, "…") || strings.ContainsAny(t[len(t)-1:], ":,;") {
 		return false
 	}
 	// Headlines start with a capital (or a digit, a quote, a script

@@ -99,6 +99,13 @@ func TestCleanGeneralPages(t *testing.T) {
 				"Related", "Russia", "Geneva talks", "Istanbul", "12 December", "©"},
 		},
 		{
+			name:    "a line leading into a quote is text, not a headline",
+			raw:     "The minister told reporters:\n“We will sign on Friday.”\n",
+			title:   "“We will sign on Friday.”",
+			derived: true,
+			keep:    []string{"The minister told reporters:", "“We will sign on Friday.”"},
+		},
+		{
 			name:  "a rail ends at the next sentence",
 			raw:   "Envoys Meet Again in Geneva\nEnvoys met on Tuesday.\nRelated\nOther headline here\nThe talks will go on, officials said.\n",
 			title: "Envoys Meet Again in Geneva",
