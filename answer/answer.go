@@ -68,7 +68,7 @@ const MaxQuestionRunes = 1000
 // Validation errors; surfaces show their text to the user.
 var (
 	ErrEmptyQuestion   = errors.New("the question is empty: ask something about the articles")
-	ErrQuestionTooLong = fmt.Errorf("the question is too long: keep it under %d characters", MaxQuestionRunes)
+	ErrQuestionTooLong = fmt.Errorf("the question is too long: keep it to at most %d characters", MaxQuestionRunes)
 	ErrNotUTF8         = errors.New("the question is not valid UTF-8 text")
 )
 

@@ -5,7 +5,9 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -117,14 +119,27 @@ func Load(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("%s: %q is not a Discord server ID (a number); unset it to register commands globally", EnvDiscordGuildID, c.DiscordGuildID))
 		}
 	}
-	for _, u := range []struct{ name, val string }{{EnvOpenAIBaseURL, c.OpenAIBaseURL}, {EnvDiscordAPIURL, c.DiscordAPIURL}} {
+	// Each URL's example is one that belongs in that variable: an Ollama
+	// address is no help to someone pointing the bot at Discord.
+	for _, u := range []struct{ name, val, example string }{
+		{EnvOpenAIBaseURL, c.OpenAIBaseURL, "http://localhost:11434/v1 for Ollama or https://api.openai.com/v1"},
+		{EnvDiscordAPIURL, c.DiscordAPIURL, "https://discord.com/api/v9/ (Discord's own, the default: unset it) or a local fake such as http://127.0.0.1:8081/api/v9/"},
+	} {
 		if u.val == "" {
 			continue
 		}
 		p, err := url.Parse(u.val)
 		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
-			errs = append(errs, fmt.Errorf("%s: %q is not an http(s) URL, e.g. http://localhost:11434/v1", u.name, u.val))
+			errs = append(errs, fmt.Errorf("%s: %q is not an http(s) URL, e.g. %s", u.name, redactURL(u.val), u.example))
 		}
+	}
+	if c.HTTPAddr != "" {
+		if err := checkListenAddr(c.HTTPAddr); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %q %v: use host:port such as 127.0.0.1:9090, or :9090 for every interface", EnvHTTPAddr, c.HTTPAddr, err))
+		}
+	}
+	if err := checkDataDir(c); err != nil {
+		errs = append(errs, err)
 	}
 	c.LLMTimeout = duration(getenv, EnvLLMTimeout, 30*time.Second, &errs)
 	c.RateWindow = duration(getenv, EnvRateWindow, time.Minute, &errs)
@@ -164,6 +179,50 @@ func (c Config) ResolvedDataDir() (string, error) {
 		return "", fmt.Errorf("no home directory to keep data in: set %s", EnvDataDir)
 	}
 	return c.DataDir, nil
+}
+
+// checkListenAddr accepts what net.Listen("tcp", addr) takes for a
+// server: an optional host and a numeric port.
+func checkListenAddr(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return errors.New("is not host:port")
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return errors.New("has no port number (0 to 65535)")
+	}
+	if strings.ContainsAny(host, "/@ ") {
+		return errors.New("has a host that is not a name or an IP address")
+	}
+	return nil
+}
+
+// checkDataDir refuses a data directory that exists but is not a directory:
+// no store can live there, and answering without one would hide the
+// mistake. A missing directory is fine (it is created when needed); one
+// that cannot be checked is left to the store, which falls back to the
+// built-in articles with a warning.
+func checkDataDir(c Config) error {
+	if c.DataDir == "" {
+		return nil
+	}
+	fi, err := os.Stat(c.DataDir)
+	if err != nil || fi.IsDir() {
+		return nil
+	}
+	if c.DataDirSet {
+		return fmt.Errorf("%s: %s is a file, not a directory: point %s at a directory (it is created if missing)", EnvDataDir, c.DataDir, EnvDataDir)
+	}
+	return fmt.Errorf("the data directory %s is a file, not a directory: move that file away, or set %s to a directory", c.DataDir, EnvDataDir)
+}
+
+// redactURL hides a password written into a URL, so that errors (which are
+// printed and logged) never carry it.
+func redactURL(s string) string {
+	if p, err := url.Parse(s); err == nil && p.User != nil {
+		return p.Redacted()
+	}
+	return s
 }
 
 // defaultDataDir follows the XDG base directory convention, read through

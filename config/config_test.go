@@ -1,6 +1,8 @@
 package config
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -8,6 +10,8 @@ import (
 
 func TestLoad(t *testing.T) {
 	t.Parallel()
+	// A path nobody has made: /tmp/tb, as it was, can exist on a shared machine.
+	tb := filepath.Join(t.TempDir(), "tb")
 	tests := []struct {
 		name    string
 		env     map[string]string
@@ -69,8 +73,8 @@ func TestLoad(t *testing.T) {
 		{name: "shard ID without a count", env: map[string]string{EnvShardID: "1"}, errHas: []string{EnvShardID, EnvShardCount}},
 		{name: "bad switches and count", env: map[string]string{EnvThreads: "yes please", EnvMessageContent: "on", EnvShardCount: "0"},
 			errHas: []string{EnvThreads, EnvMessageContent, EnvShardCount}},
-		{name: "data dir", env: map[string]string{EnvDataDir: "/tmp/tb"}, check: func(t *testing.T, c Config) {
-			if d, err := c.ResolvedDataDir(); err != nil || d != "/tmp/tb" {
+		{name: "data dir", env: map[string]string{EnvDataDir: tb}, check: func(t *testing.T, c Config) {
+			if d, err := c.ResolvedDataDir(); err != nil || d != tb {
 				t.Errorf("data dir = %q, %v", d, err)
 			}
 		}},
@@ -79,25 +83,80 @@ func TestLoad(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			c, err := Load(func(k string) string { return tt.env[k] })
-			if len(tt.errHas) == 0 {
-				if err != nil {
-					t.Fatalf("unexpected error: %v", err)
-				}
-			} else if err == nil {
-				t.Fatalf("want an error naming %v", tt.errHas)
-			}
-			for _, name := range tt.errHas {
-				if !strings.Contains(err.Error(), name) {
-					t.Errorf("error does not name %s: %v", name, err)
-				}
-			}
-			for _, s := range tt.noLeaks {
-				if err != nil && strings.Contains(err.Error(), s) {
-					t.Errorf("error leaks a secret: %v", err)
-				}
-			}
-			if tt.check != nil {
-				tt.check(t, c)
+			checkLoad(t, c, err, tt.errHas, tt.noLeaks, tt.check)
+		})
+	}
+}
+
+// checkLoad asserts Load's outcome: each name in errHas in the error (no
+// error when empty), none of noLeaks in it, then check.
+func checkLoad(t *testing.T, c Config, err error, errHas, noLeaks []string, check func(*testing.T, Config)) {
+	t.Helper()
+	if len(errHas) == 0 {
+		if err != nil {
+			t.Fatalf("unexpected error: %v", err)
+		}
+	} else if err == nil {
+		t.Fatalf("want an error naming %v", errHas)
+	}
+	for _, name := range errHas {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("error does not name %s: %v", name, err)
+		}
+	}
+	for _, s := range noLeaks {
+		if err != nil && strings.Contains(err.Error(), s) {
+			t.Errorf("error has %q: %v", s, err)
+		}
+	}
+	if check != nil {
+		check(t, c)
+	}
+}
+
+func TestLoadChecksAddressesAndDataDir(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "data")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	xdgFile := t.TempDir()
+	if err := os.WriteFile(filepath.Join(xdgFile, "talkbot"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		env      map[string]string
+		errHas   []string
+		errLacks []string
+	}{
+		{"listen address with host", map[string]string{EnvHTTPAddr: "127.0.0.1:9090"}, nil, nil},
+		{"listen address, every interface", map[string]string{EnvHTTPAddr: ":9090"}, nil, nil},
+		{"listen address, any free port", map[string]string{EnvHTTPAddr: "localhost:0"}, nil, nil},
+		{"IPv6 listen address", map[string]string{EnvHTTPAddr: "[::1]:9090"}, nil, nil},
+		{"port alone", map[string]string{EnvHTTPAddr: "9090"}, []string{EnvHTTPAddr, ":9090"}, nil},
+		{"a URL is not a listen address", map[string]string{EnvHTTPAddr: "http://localhost:9090"}, []string{EnvHTTPAddr, "host:port"}, nil},
+		{"port out of range", map[string]string{EnvHTTPAddr: "127.0.0.1:99999"}, []string{EnvHTTPAddr, "port"}, nil},
+		{"named port", map[string]string{EnvHTTPAddr: "127.0.0.1:http"}, []string{EnvHTTPAddr, "port"}, nil},
+		{"bad Discord URL suggests Discord, not Ollama", map[string]string{EnvDiscordAPIURL: "discord.com/api"},
+			[]string{EnvDiscordAPIURL, "https://discord.com/api/v9/", "local fake"}, []string{"11434", "Ollama"}},
+		{"bad OpenAI URL suggests a model server", map[string]string{EnvOpenAIBaseURL: "localhost:11434", EnvChatModel: "m"},
+			[]string{EnvOpenAIBaseURL, "http://localhost:11434/v1"}, []string{"discord"}},
+		{"a password in a bad URL is not repeated", map[string]string{EnvOpenAIBaseURL: "ftp://me:hunter2@example.com/v1", EnvChatModel: "m"},
+			[]string{EnvOpenAIBaseURL}, []string{"hunter2"}},
+		{"data dir that is a file", map[string]string{EnvDataDir: file}, []string{EnvDataDir, file, "is a file", "point " + EnvDataDir + " at a directory"}, nil},
+		{"default data dir that is a file", map[string]string{"XDG_DATA_HOME": xdgFile}, []string{EnvDataDir, "is a file", "move that file away"}, nil},
+		{"data dir that does not exist yet", map[string]string{EnvDataDir: filepath.Join(dir, "new")}, nil, nil},
+		{"data dir below a file is left to the store's fallback", map[string]string{EnvDataDir: filepath.Join(file, "x")}, nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := Load(func(k string) string { return tt.env[k] })
+			checkLoad(t, c, err, tt.errHas, tt.errLacks, nil)
+			if err != nil && strings.Count(err.Error(), "\n") != 0 {
+				t.Errorf("one mistake, several lines: %v", err)
 			}
 		})
 	}

@@ -56,7 +56,7 @@ func ParseText(id string, raw []byte) (Document, error) {
 	if err := CheckText(raw); err != nil {
 		return Document{}, fmt.Errorf("%s: %w", id, err)
 	}
-	c := Clean(string(raw))
+	c := Clean(StripControls(string(raw)))
 	if strings.TrimSpace(c.Body) == "" {
 		return Document{}, fmt.Errorf("%s: %w (nothing left after cleaning)", id, ErrEmpty)
 	}
@@ -84,7 +84,9 @@ func CheckText(raw []byte) error {
 	// Many control characters mean a binary format that happens to lack NULs.
 	ctrl := 0
 	for _, r := range string(raw) {
-		if r < 0x20 && r != '\n' && r != '\r' && r != '\t' {
+		// ESC starts colour and cursor sequences, which are a text
+		// phenomenon (StripControls removes them), not a binary one.
+		if r < 0x20 && r != '\n' && r != '\r' && r != '\t' && r != 0x1b {
 			ctrl++
 		}
 	}
@@ -92,4 +94,88 @@ func CheckText(raw []byte) error {
 		return ErrBinary
 	}
 	return nil
+}
+
+// StripControls removes terminal escape sequences (CSI such as "\x1b[31m",
+// OSC such as window titles and hyperlinks, DCS/APC/PM/SOS strings, and
+// their 8-bit C1 forms) and every other control character except newline,
+// carriage return and tab, which the parsers need for line structure.
+// Article text is printed to terminals by ask and sources: a sequence in
+// a scraped page must never reach them as anything but visible text.
+func StripControls(s string) string {
+	clean := true
+	for _, r := range s {
+		if isControl(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	rs := []rune(s)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		if !isControl(r) {
+			b.WriteRune(r)
+			continue
+		}
+		switch {
+		case r == 0x1b && i+1 < len(rs) && rs[i+1] == '[', r == 0x9b:
+			// CSI: parameters and intermediates, then one final byte.
+			if r == 0x1b {
+				i++
+			}
+			for i+1 < len(rs) && rs[i+1] >= 0x20 && rs[i+1] <= 0x3f {
+				i++
+			}
+			if i+1 < len(rs) && rs[i+1] >= 0x40 && rs[i+1] <= 0x7e {
+				i++
+			}
+		case r == 0x1b && i+1 < len(rs) && strings.ContainsRune("]PX^_", rs[i+1]), r == 0x9d, r == 0x90, r == 0x98, r == 0x9e, r == 0x9f:
+			// A string sequence runs to BEL or ST; an unterminated one
+			// ends at the line so it cannot swallow the article.
+			if r == 0x1b {
+				i++
+			}
+			for i+1 < len(rs) {
+				c := rs[i+1]
+				if c == '\n' {
+					break
+				}
+				i++
+				if c == 0x07 || c == 0x9c {
+					break
+				}
+				if c == 0x1b && i+1 < len(rs) && rs[i+1] == '\\' {
+					i++
+					break
+				}
+			}
+		case r == 0x1b:
+			// Other escapes: intermediates, then one final character.
+			for i+1 < len(rs) && rs[i+1] >= 0x20 && rs[i+1] <= 0x2f {
+				i++
+			}
+			if i+1 < len(rs) && rs[i+1] >= 0x30 && rs[i+1] <= 0x7e {
+				i++
+			}
+		}
+	}
+	return b.String()
+}
+
+// isControl: C0 controls but newline, carriage return and tab; DEL; C1.
+func isControl(r rune) bool {
+	return r < 0x20 && r != '\n' && r != '\r' && r != '\t' || r >= 0x7f && r <= 0x9f
+}
+
+// stripFieldControls cleans the fields a parser filled from metadata.
+func stripFieldControls(d *Document) {
+	d.Title = strings.TrimSpace(StripControls(d.Title))
+	d.Site = strings.TrimSpace(StripControls(d.Site))
+	d.URL = strings.TrimSpace(StripControls(d.URL))
+	d.Text = StripControls(d.Text)
 }

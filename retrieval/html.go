@@ -41,19 +41,22 @@ func ParseHTML(id string, raw []byte) (Document, error) {
 	if art.Node == nil {
 		return Document{}, fmt.Errorf("%s: %w (no article text found in the page)", id, ErrEmpty)
 	}
-	c := Clean(blockText(art.Node))
-	if strings.TrimSpace(c.Body) == "" {
-		return Document{}, fmt.Errorf("%s: %w (nothing left after cleaning)", id, ErrEmpty)
-	}
-	d := Document{ID: id, Title: c.Title, TitleDerived: c.TitleDerived, Text: c.Body, Hash: HashBytes(raw),
-		Site: meta.site, URL: meta.url, Published: meta.published}
-	if d.Site == "" {
-		d.Site = oneLineText(art.SiteName())
+	site := meta.site
+	if site == "" {
+		site = oneLineText(art.SiteName())
 	}
 	title := meta.title
 	if title == "" {
 		title = oneLineText(art.Title())
 	}
+	// The page names its title, so the body's repeat of the headline goes
+	// and every other line, however short, stays article text.
+	c := clean(blockText(art.Node), title)
+	if strings.TrimSpace(c.Body) == "" {
+		return Document{}, fmt.Errorf("%s: %w (nothing left after cleaning)", id, ErrEmpty)
+	}
+	d := Document{ID: id, Title: c.Title, TitleDerived: c.TitleDerived, Text: c.Body, Hash: HashBytes(raw),
+		Site: site, URL: meta.url, Published: meta.published}
 	if title != "" {
 		d.Title, d.TitleDerived = trimSiteSuffix(title, d.Site), false
 	}
@@ -66,6 +69,12 @@ func ParseHTML(id string, raw []byte) (Document, error) {
 		if t, err := art.PublishedTime(); err == nil {
 			d.Published = t
 		}
+	}
+	// JSON-LD and attribute values bypass oneLineText; entities such as
+	// "&#27;" only become control characters after parsing.
+	stripFieldControls(&d)
+	if d.Title == "" {
+		d.Title, d.TitleDerived = id, true
 	}
 	return d, nil
 }
@@ -357,8 +366,9 @@ func setOnce(dst *string, v string) {
 	}
 }
 
-// oneLineText collapses whitespace (including non-breaking spaces).
-func oneLineText(s string) string { return strings.Join(strings.Fields(s), " ") }
+// oneLineText collapses whitespace (including non-breaking spaces) and
+// drops control characters and terminal escapes.
+func oneLineText(s string) string { return strings.Join(strings.Fields(StripControls(s)), " ") }
 
 // trimSiteSuffix removes " | Site" or " - Site" that <title> tags append.
 func trimSiteSuffix(title, site string) string {

@@ -16,20 +16,22 @@ func ParseMarkdown(id string, raw []byte) (Document, error) {
 	if err := CheckText(raw); err != nil {
 		return Document{}, fmt.Errorf("%s: %w", id, err)
 	}
-	src := strings.TrimPrefix(string(raw), "\uFEFF")
+	src := strings.TrimPrefix(StripControls(string(raw)), "\uFEFF")
 	src = strings.ReplaceAll(strings.ReplaceAll(src, "\r\n", "\n"), "\r", "\n")
 	fm, body := frontMatter(src)
 	h1, text := markdownText(body)
 
-	c := Clean(text)
-	if strings.TrimSpace(c.Body) == "" {
-		return Document{}, fmt.Errorf("%s: %w (nothing left after cleaning)", id, ErrEmpty)
-	}
-	d := Document{ID: id, Title: c.Title, TitleDerived: c.TitleDerived, Text: c.Body, Hash: HashBytes(raw)}
 	title := first(fm, "title", "headline")
 	if title == "" {
 		title = h1
 	}
+	// With a known title no body line is taken for one: a short first
+	// paragraph or sub-heading stays article text.
+	c := clean(text, title)
+	if strings.TrimSpace(c.Body) == "" {
+		return Document{}, fmt.Errorf("%s: %w (nothing left after cleaning)", id, ErrEmpty)
+	}
+	d := Document{ID: id, Title: c.Title, TitleDerived: c.TitleDerived, Text: c.Body, Hash: HashBytes(raw)}
 	if title != "" {
 		d.Title, d.TitleDerived = title, false
 	}
@@ -46,6 +48,7 @@ func ParseMarkdown(id string, raw []byte) (Document, error) {
 	if d.URL == "" && looksLikeURL(d.Site) {
 		d.URL, d.Site = d.Site, ""
 	}
+	stripFieldControls(&d)
 	return d, nil
 }
 

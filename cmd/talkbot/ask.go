@@ -24,11 +24,11 @@ func cmdAsk(ctx context.Context, e *env, args []string) error {
 	}
 	q := strings.Join(pos, " ")
 	if _, err := answer.Normalize(q); err != nil {
-		return usagef("ask: %v", err)
+		return jsonUsageError(e, *asJSON, q, usagef("ask: %v", err))
 	}
 	cfg, err := e.config()
 	if err != nil {
-		return err
+		return jsonUsageError(e, *asJSON, q, err)
 	}
 	st, err := e.openStack(ctx, cfg, stackOptions{offline: *offline})
 	if err != nil {

@@ -47,14 +47,11 @@ func (e *env) logger(c config.Config) *slog.Logger {
 	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: lvl}))
 }
 
-// flagSet makes a FlagSet whose errors and help go to stderr.
+// flagSet makes a FlagSet whose errors go to stderr and whose --help goes
+// to stdout (see flagUsage).
 func (e *env) flagSet(name, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "Usage: talkbot %s\n\nFlags:\n", usage)
-		fs.PrintDefaults()
-	}
+	flagUsage(e, fs, usage)
 	return fs
 }
 

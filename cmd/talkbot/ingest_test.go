@@ -272,8 +272,9 @@ func TestIngestUsage(t *testing.T) {
 	if _, errOut, code := runIn(t, data, "ingest"); code != 2 || !strings.Contains(errOut, "at least one file") {
 		t.Errorf("no paths: exit %d, %q", code, errOut)
 	}
-	if _, errOut, code := runIn(t, data, "ingest", "--help"); code != 0 || !strings.Contains(errOut, "--prune") {
-		t.Errorf("--help: exit %d, %q", code, errOut)
+	// Help asked for goes to stdout, like the top-level help.
+	if out, _, code := runIn(t, data, "ingest", "--help"); code != 0 || !strings.Contains(out, "--prune") {
+		t.Errorf("--help: exit %d, %q", code, out)
 	}
 	// --prune alone is a valid clean-up run.
 	if out, errOut, code := runIn(t, data, "ingest", "--prune"); code != 0 || lastLine(out) != "added 0, updated 0, unchanged 0, removed 0, skipped 0" {

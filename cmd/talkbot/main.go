@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -73,6 +74,14 @@ func runEnv(ctx context.Context, args []string, e *env) error {
 	name := args[0]
 	switch name {
 	case "-h", "--help", "help":
+		if name == "help" && len(args) > 1 {
+			// "talkbot help ask" is "talkbot ask --help".
+			cmd, ok := commands()[args[1]]
+			if !ok {
+				return usagef("unknown command %q; run talkbot --help for the list", args[1])
+			}
+			return cmd.run(ctx, e, []string{"--help"})
+		}
 		printUsage(e.stdout)
 		return nil
 	}
@@ -81,6 +90,43 @@ func runEnv(ctx context.Context, args []string, e *env) error {
 		return usagef("unknown command %q; run talkbot --help for the list", name)
 	}
 	return cmd.run(ctx, e, args[1:])
+}
+
+// flagUsage sets up a command's help. Asked for (--help), it goes to
+// stdout and the command exits 0, like the top-level help; after a flag
+// error it goes to stderr under the error. The flag package prints the
+// error to the FlagSet's output just before calling Usage, which is how
+// the two are told apart. A command without flags shows no "Flags:".
+func flagUsage(e *env, fs *flag.FlagSet, usage string) {
+	errOut := &countingWriter{w: e.stderr}
+	fs.SetOutput(errOut)
+	fs.Usage = func() {
+		w := e.stdout
+		if errOut.n > 0 {
+			w = e.stderr
+		}
+		fmt.Fprintf(w, "Usage: talkbot %s\n", usage)
+		hasFlags := false
+		fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+		if hasFlags {
+			fmt.Fprintf(w, "\nFlags:\n")
+			fs.SetOutput(w)
+			fs.PrintDefaults()
+			fs.SetOutput(errOut)
+		}
+	}
+}
+
+// countingWriter counts what passes through it.
+type countingWriter struct {
+	w io.Writer
+	n int
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += n
+	return n, err
 }
 
 func printUsage(w io.Writer) {
@@ -95,4 +141,22 @@ func printUsage(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run talkbot <command> --help for a command's flags. Configuration is read from the")
 	fmt.Fprintln(w, "environment (TALKBOT_DATA_DIR, OPENAI_BASE_URL, TALKBOT_CHAT_MODEL, DISCORD_TOKEN, ...): see README.md.")
+}
+
+// jsonUsageError keeps ask --json's promise of exactly one JSON object on
+// stdout when the question or the configuration is refused: it prints
+// {"error": ..., "question": ...} there, and returns err unchanged so the
+// exit code (2) and the one stderr line are those of the text mode.
+func jsonUsageError(e *env, asJSON bool, question string, err error) error {
+	if !asJSON {
+		return err
+	}
+	out := struct {
+		Error    string `json:"error"`
+		Question string `json:"question"`
+	}{err.Error(), question}
+	if werr := writeJSON(e.stdout, out); werr != nil {
+		return errors.Join(err, werr)
+	}
+	return err
 }
