@@ -107,6 +107,9 @@ func (sp *Supporter) extract(question, query string, ev retrieval.Result) Answer
 			return d
 		}
 	}
+	if _, ok := sp.missingSubject(&q, e); ok {
+		return a // about a thing the articles never mention
+	}
 	cands := sp.candidates(&q, weights, e)
 	if len(cands) == 0 {
 		return a
@@ -197,6 +200,34 @@ func specificity(freq int, parts lexicon.PartOfSpeech) float64 {
 	return min(1, max(0.3, sp))
 }
 
+// missingSubject returns a noun of the question that no retrieved
+// passage mentions, not even by a synonym or a related form: "population",
+// "hotel", "mayor". A question about such a thing is near the articles'
+// topic but not answered by them, however well its names match. Only
+// uncommon words that can only be nouns count: verbs and common words are
+// too often a paraphrase ("run" for "last").
+func (sp *Supporter) missingSubject(q *question, e *evidence) (string, bool) {
+	for _, w := range q.words {
+		if w.proper || w.figure || e.df[w.stem] > 0 || w.lx.Parts() != lexicon.Noun {
+			continue
+		}
+		if _, measure := measureFocus[w.lemma]; measure || personNouns[w.surface] {
+			continue // "how much money": answered by a figure, not the word
+		}
+		if sp.lex.Frequency(w.lx) >= 100 || e.similarAnywhere(sp, w) {
+			continue
+		}
+		inTitle := false
+		for pi := range e.ctx {
+			inTitle = inTitle || sp.wordMatch(w, e.ctx[pi]) > 0
+		}
+		if !inTitle {
+			return w.surface, true
+		}
+	}
+	return "", false
+}
+
 // lightVerbs carry little of a question's topic: "what does Putin want",
 // "did they give up".
 var lightVerbs = map[string]bool{"want": true, "give": true, "get": true, "make": true, "go": true, "come": true,
@@ -239,6 +270,9 @@ func (sp *Supporter) candidates(q *question, weights []float64, e *evidence) []c
 			if !typed && !sp.neighbourHasType(q, e, pi, si) {
 				continue
 			}
+			if q.typ != typeAny && !sp.predicateCovered(q, weights, e, pi, si) {
+				continue
+			}
 			score := cov - 0.02*float64(pi)
 			if typed {
 				score += typeBonus
@@ -273,6 +307,27 @@ func (sp *Supporter) focusCovered(q *question, e *evidence, pi, si int) bool {
 		}
 	}
 	return false
+}
+
+// predicateCovered reports whether a sentence (or its neighbour) says
+// something of what the question asks beyond its names: "where was
+// Zelensky born" is not answered by a sentence that puts Zelensky in Kyiv
+// for another reason. Names are the words the lexicon does not know, or
+// capitalised ones; light verbs and figures don't count either way.
+func (sp *Supporter) predicateCovered(q *question, weights []float64, e *evidence, pi, si int) bool {
+	asked := false
+	for j, w := range q.words {
+		if w.proper || w.figure || weights[j] == 0 || lightVerbs[w.lemma] || w.lx.Parts() == 0 {
+			continue
+		}
+		asked = true
+		for _, k := range []int{si, si - 1, si + 1} {
+			if k >= 0 && k < len(e.sents[pi]) && sp.wordMatch(w, e.sents[pi][k]) >= matchSynonym {
+				return true
+			}
+		}
+	}
+	return !asked
 }
 
 // measureFocus: a "how much X" question whose X is a kind of measure is

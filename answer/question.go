@@ -44,6 +44,8 @@ type question struct {
 	summary, greeting bool
 	// speakers are the stems of whoever a quote question asks about.
 	speakers []string
+	// figures the question states.
+	figures []figure
 	// count: "how many" asks for a count, which a share or an ordinal
 	// does not answer; partitive: "how many of the kids", whose answer
 	// may leave the kids unsaid ("6,000 have been placed").
@@ -66,6 +68,8 @@ var chatWords = map[string]bool{
 	"someone": true, "somebody": true, "explain": true, "mean": true, "means": true, "think": false, "ever": true,
 	"anything": true, "something": true, "way": true, "ppl": false, "folks": true, "get": true, "got": true,
 	"go": true, "going": true, "did": true, "do": true, "does": true, "done": true, "make": true, "made": false,
+	"wont": true, "couldnt": true, "wouldnt": true, "shouldnt": true, "havent": true, "hasnt": true,
+	"hadnt": true, "werent": true, "wasnt": true, "aint": true, "ive": true, "youre": true, "theyre": true,
 	"ngl": true, "fr": true, "smh": true, "wtf": true, "omg": true, "afaik": true, "iirc": true, "tbf": true,
 	"rly": true, "prob": true, "def": true, "literally": true, "guess": true, "wondering": true, "curious": true,
 	"yeah": true, "yea": true, "nah": true, "hmmm": true, "bro": true, "dude": true,
@@ -114,6 +118,7 @@ func (s *Supporter) parseQuestion(q string) question {
 		return pq
 	}
 	pq.summary = reSummary.MatchString(q)
+	pq.figures = figuresIn(stripMarkdown(q))
 	quoteVerb := ""
 	if m := reQuoteQuestion.FindStringSubmatch(strings.ToLower(q)); m != nil {
 		for _, w := range retrieval.Words(m[1]) {
@@ -311,12 +316,16 @@ var (
 func hasType(typ answerType, t *text, q *question) bool {
 	switch typ {
 	case typeNumber:
-		if !q.count {
-			return len(t.figures) > 0 || reDigit.MatchString(t.raw)
-		}
 		// "how many missiles": a count of missiles, not of the victims
-		// the same sentence counts.
+		// the same sentence counts. A year is a date, and a figure the
+		// question names ("the 20-point plan") is not its answer.
 		for _, f := range t.figures {
+			if f.year || q.names(f) {
+				continue
+			}
+			if !q.count {
+				return true
+			}
 			if f.kind == ordinalFigure && len(q.focus) > 0 && countsFocus(f, q.focus) {
 				return true // "how many rounds": "the sixth round"
 			}
@@ -369,6 +378,16 @@ func hasType(typ answerType, t *text, q *question) bool {
 		return false
 	}
 	return true
+}
+
+// names reports whether the question itself states figure f's value.
+func (q *question) names(f figure) bool {
+	for _, g := range q.figures {
+		if g.value == f.value {
+			return true
+		}
+	}
+	return false
 }
 
 // countsFocus reports whether figure f counts what the question asks about.
