@@ -225,12 +225,17 @@ func segments(s string) []segment {
 // removed; markers stay where the model put them and are renumbered 1..n in
 // order of appearance, one number per passage sentence quoted.
 func verifyCitations(reply string, hits []retrieval.Hit) checked {
-	return defaultSupporter().verifyCitations(reply, hits)
+	return defaultSupporter().verifyCitations("", reply, hits)
 }
 
-func (sp *Supporter) verifyCitations(reply string, hits []retrieval.Hit) checked {
+// verifyCitations checks reply, the answer to question.
+func (sp *Supporter) verifyCitations(question, reply string, hits []retrieval.Hit) checked {
 	var c checked
 	ev := sp.newEvidence(hits)
+	// Who "he" is: the person the question asks about at first, then the
+	// one the reply's last sentence named.
+	subject := ev.personsIn(sp, question)
+	first := true
 	type source struct {
 		pi    int
 		quote string
@@ -249,13 +254,18 @@ func (sp *Supporter) verifyCitations(reply string, hits []retrieval.Hit) checked
 				c.Markers += len(markerNumbers(s))
 				continue
 			}
+			claimSubject, claimFirst := subject, first
+			first = false
+			if n := ev.personsIn(sp, plain); len(n) > 0 {
+				subject = n
+			}
 			segs := segments(s)
 			var out strings.Builder
 			ok := true
 			factual := false
 			for _, sg := range segs {
 				c.Markers += len(sg.markers)
-				claim := sp.analyse(sg.text, "")
+				claim := sp.analyseClaim(sg.text, claimSubject, claimFirst)
 				if len(claim.words) == 0 || isLeadIn(sg.text, claim) {
 					out.WriteString(markerGroup.ReplaceAllString(sg.raw, ""))
 					c.Dropped += len(sg.markers)
@@ -363,6 +373,55 @@ func placeMarkers(raw string, ns []int) string {
 		return ""
 	})
 	return strings.Replace(out, "\x00", b.String(), 1)
+}
+
+// rePronounStart finds a claim that opens with a pronoun standing for a
+// person named before it.
+var rePronounStart = regexp.MustCompile(`^\s*(?:\*\*)?(?:He|She|They|His|Her|Their)\b`)
+
+// analyseClaim is analyse for a reply's claim: in a claim opening with
+// "He said", "he" is the subject (the person the question or the previous
+// sentence named), whose words these are.
+func (sp *Supporter) analyseClaim(raw string, subject []string, first bool) text {
+	t := sp.analyse(raw, "")
+	if len(subject) == 0 || !rePronounStart.MatchString(raw) {
+		return t
+	}
+	if len(t.speakers) == 0 && rePronounSpeech.MatchString(stripMarkdown(raw)) {
+		for _, n := range subject {
+			t.saidBy = append(t.saidBy, retrieval.Stem(n))
+		}
+	}
+	// A reply that opens with "He posted them on Telegram" answers
+	// "How did Umerov share …": he is the person the question names, and
+	// the claim is about him.
+	if first && len(subject) == 1 {
+		w := sp.word(subject[0], true)
+		if !t.stems[w.stem] {
+			t.words = append(t.words, w)
+			t.stems[w.stem], t.lemmas[w.lemma] = true, true
+		}
+	}
+	return t
+}
+
+// personsIn returns the names text mentions that the passages know and the
+// lexicon does not ("Umerov", "umerov" typed in lower case): people and
+// places, not "Ukrainian".
+func (e *evidence) personsIn(sp *Supporter, text string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, w := range retrieval.Words(stripMarkdown(text)) {
+		st := retrieval.Stem(w)
+		if seen[st] || retrieval.IsStopWord(w) || titleWord[w] || e.df[st] == 0 {
+			continue
+		}
+		if !sp.lex.Known(w) {
+			seen[st] = true
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 // evidence holds the analysed passages of one answer.

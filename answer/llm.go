@@ -192,7 +192,7 @@ func (l *LLM) Generate(ctx context.Context, req Request, ev retrieval.Result, on
 	if err != nil {
 		return Answer{}, fmt.Errorf("chat model %q: %w", l.model, err)
 	}
-	c := verifyCitations(reply, ev.Hits)
+	c := defaultSupporter().verifyCitations(req.Question, reply, ev.Hits)
 	l.log.Debug("model replied", "model", l.model, "prompt", PromptVersion, "took", time.Since(start),
 		"markers", c.Markers, "dropped", c.Dropped, "sentences", c.Factual, "kept", c.Kept, "recited", c.Recited)
 	a.DroppedMarkers = c.Dropped

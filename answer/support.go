@@ -87,7 +87,7 @@ func (s *Supporter) similar(a, b lexicon.Word) float64 {
 		// WordNet links far-fetched derivations too ("sign" →
 		// "significant"); a real one keeps most of the shorter word's
 		// length ("agree" → "agreement", "decide" → "decision").
-		x, y := len(a.Text()), len(b.Text())
+		x, y := len(s.lex.LemmaOf(a)), len(s.lex.LemmaOf(b))
 		if 2*min(x, y) < max(x, y) {
 			return 0
 		}
@@ -461,6 +461,10 @@ func (s *Supporter) claimWeights(c *text, df func(stem string) int, n int) []flo
 			ws[i] = 0
 		case speechWords[w.surface]:
 			ws[i] = 0.3
+		case lightVerbs[w.lemma] && df(w.stem) == 0:
+			// "went on for two days", "come out of it": a light verb
+			// carries the phrase, not the fact.
+			ws[i] = 0.5
 		case w.figure:
 			ws[i] = 2
 		case w.proper:
@@ -474,6 +478,10 @@ func (s *Supporter) claimWeights(c *text, df func(stem string) int, n int) []flo
 			// lexicon may still join it to a passage word. Invented names
 			// and figures are caught as such, not by weight.
 			ws[i] = newWordWeight
+			if p := w.lx.Parts(); p != 0 {
+				// Common words are paraphrase more often than rare ones.
+				ws[i] = 0.5 + math.Log(1+float64(n))*specificity(s.lex.Frequency(w.lx), p)
+			}
 		default:
 			ws[i] = 0.5 + math.Log(1+float64(n)/float64(1+df(w.stem)))
 		}
@@ -486,7 +494,7 @@ const newWordWeight = 1.6
 
 // mainShare is the share of a claim its best sentence must carry alone
 // before other sentences may add to it.
-const mainShare = 0.4
+const mainShare = 0.3
 
 // novelNameWeight marks a name that none of the passages holds: the mark of
 // an invented fact, so it is never supported.
