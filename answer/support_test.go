@@ -1,8 +1,12 @@
 package answer
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
+
+	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/talkbot/talkbot/retrieval"
 )
@@ -196,4 +200,76 @@ func TestEditDistance(t *testing.T) {
 		}
 	}
 	_ = retrieval.Words
+}
+
+// The note tells a reader the model's answer was changed, and only then; a
+// plain decline is our not-found answer without a note.
+func TestLLMNoteOnlyWhenChanged(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name     string
+		reply    func(req openai.ChatCompletionRequest) string
+		found    bool
+		note     string
+		contains string
+	}{
+		{"plain decline", func(openai.ChatCompletionRequest) string { return "The articles don't cover that." }, false, "", NotFoundText},
+		{"decline with a stray marker", func(openai.ChatCompletionRequest) string {
+			return "The articles don't say who will win [1]."
+		}, false, "", NotFoundText},
+		{"all supported", func(req openai.ChatCompletionRequest) string {
+			return "Putin was represented at the Miami talks by his special envoy, Kirill Dmitriev [" + citing(req, "Kirill Dmitriev") + "]."
+		}, true, "", "Dmitriev"},
+		{"an invented sentence removed", func(req openai.ChatCompletionRequest) string {
+			n := citing(req, "Kirill Dmitriev")
+			return "Putin was represented at the Miami talks by his special envoy, Kirill Dmitriev [" + n + "]. " +
+				"Dmitriev signed a ceasefire with Witkoff in Geneva [" + n + "]."
+		}, true, checkedNote, "Dmitriev"},
+		{"a short No. kept before its uncited, supported sentence", func(openai.ChatCompletionRequest) string {
+			return "No. The Kremlin reported that no compromise was reached concerning the draft US peace plan."
+		}, true, checkedNote, "No. The Kremlin"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFakeLLM(t, c.reply)
+			e := newEngine(t, f, 0, 5*time.Second)
+			a, err := e.Ask(context.Background(), Request{Question: "Who represented Putin at the Miami talks?"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.Found != c.found || a.Note != c.note || !strings.Contains(a.Text, c.contains) {
+				t.Errorf("found=%v note=%q text=%q; want found=%v note=%q containing %q", a.Found, a.Note, a.Text, c.found, c.note, c.contains)
+			}
+		})
+	}
+}
+
+// Word forms and synonyms from the lexicon support true paraphrases, and
+// a follow-up sentence with the asked fact is quoted with its neighbour.
+func TestSupportByMeaning(t *testing.T) {
+	t.Parallel()
+	hits := passageHits(
+		"The talks started on Sunday in Miami. Putin picked Dmitriev as his envoy.",
+		"Negotiators reached an agreement on prisoner exchanges.",
+	)
+	sp := defaultSupporter()
+	ev := sp.newEvidence(hits)
+	for _, c := range []struct {
+		claim string
+		cite  int
+		want  bool
+	}{
+		{"The talks began on Sunday in Miami.", 0, true},          // synonym, irregular past
+		{"Putin chose Dmitriev as his envoy.", 0, true},           // synonym
+		{"The negotiations started on Sunday in Miami.", 0, true}, // talks ~ negotiations
+		{"Negotiators agreed on prisoner exchanges.", 1, true},    // derivation
+		{"Putin picked Witkoff as his envoy.", 0, false},          // a name the passages lack
+	} {
+		claim := sp.analyse(c.claim, "")
+		v, _ := ev.judgeAgainst(sp, &claim, []int{c.cite})
+		if got := v.supported(SupportThreshold); got != c.want {
+			t.Errorf("%q: supported=%v (score %.2f %q %q), want %v", c.claim, got, v.score, v.missing, v.conflict, c.want)
+		}
+	}
 }
