@@ -309,7 +309,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	}
 	if err := b.s.Open(); err != nil {
 		b.stopReconnecting()
-		return fmt.Errorf("connecting to the Discord gateway: %w", err)
+		return fmt.Errorf("connecting to the Discord gateway: %w", whereItWent(err))
 	}
 	b.log.Info("connected to Discord", "bot_user", b.botID.Load(), "application", b.appID.Load())
 	// One bulk overwrite is enough: with several shards only the first

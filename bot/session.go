@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -81,7 +82,34 @@ func (rw rewriter) RoundTrip(r *http.Request) (*http.Response, error) {
 	r2 := r.Clone(r.Context())
 	r2.URL = &u
 	r2.Host = u.Host
-	return rw.next.RoundTrip(r2)
+	resp, err := rw.next.RoundTrip(r2)
+	if err != nil {
+		// net/http names the URL the caller asked for (discord.com); say
+		// where the request really went, so a bad DISCORD_API_URL shows.
+		return nil, &rewrittenError{method: r.Method, url: u.Redacted(), err: err}
+	}
+	return resp, nil
+}
+
+// rewrittenError is a failed request to the rewritten URL. http.Client
+// wraps it in a url.Error naming discord.com; errors.As finds this one,
+// which names where the request really went.
+type rewrittenError struct {
+	method, url string
+	err         error
+}
+
+func (e *rewrittenError) Error() string { return e.method + " " + e.url + ": " + e.err.Error() }
+func (e *rewrittenError) Unwrap() error { return e.err }
+
+// whereItWent replaces net/http's description of a rewritten request
+// (which names discord.com) by the URL it was really sent to.
+func whereItWent(err error) error {
+	var rw *rewrittenError
+	if errors.As(err, &rw) {
+		return rw
+	}
+	return err
 }
 
 // apiPath is the part of a discord.com REST URL after /api/vN/.
