@@ -87,7 +87,7 @@ func TestEveryRequestConformsToDiscord(t *testing.T) {
 	t.Parallel()
 	ix := seedIndex(t, specDocs()...)
 	ans := &router{next: &answer.Engine{Index: ix}}
-	h := start(t, ans, ix, bot.Options{StreamInterval: 20 * time.Millisecond, UserRateLimit: 100})
+	h := start(t, ans, ix, bot.Options{StreamInterval: 20 * time.Millisecond, UserRateLimit: 100, Threads: true})
 	me := "<@" + h.srv.BotUserID() + ">"
 	isFollowup := func(i *discordgo.Interaction) func(discordtest.Request) bool {
 		return func(r discordtest.Request) bool {

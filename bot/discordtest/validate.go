@@ -138,6 +138,7 @@ func route(path string) string {
 		"/webhooks/{webhook_id}/{webhook_token}/messages/@original",
 		"/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}",
 		"/users/@me/channels",
+		"/channels/{channel_id}/messages/{message_id}/threads",
 	}
 	p := segs(path)
 	for _, t := range routeTemplates {

@@ -28,6 +28,7 @@ var routes = []struct{ method, path string }{
 	{"patch", "/webhooks/{webhook_id}/{webhook_token}/messages/@original"},
 	{"patch", "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}"},
 	{"post", "/users/@me/channels"},
+	{"post", "/channels/{channel_id}/messages/{message_id}/threads"},
 }
 
 func main() {
