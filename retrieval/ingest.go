@@ -38,7 +38,7 @@ type IngestOptions struct {
 	// Progress, when set, is called after each file with what happened to it.
 	Progress func(FileResult)
 	// Batch is how many changed documents are indexed together (default 32):
-	// larger batches write the manifest less often.
+	// each batch is one transaction, so a kill loses at most one batch.
 	Batch int
 }
 
@@ -122,11 +122,19 @@ func (ix *Index) Ingest(ctx context.Context, paths []string, o IngestOptions) (I
 			return nil
 		}
 		st, err := ix.Add(ctx, batch...)
-		rep.Embedded += st.Embedded
 		if err != nil {
+			// The batch was not committed: it counts as nothing stored.
 			return fmt.Errorf("indexing %d documents: %w", len(batch), err)
 		}
+		rep.Embedded += st.Embedded
 		for _, fr := range batchRes {
+			// Counted once committed, so a failed run's summary is what
+			// the store holds.
+			if fr.Status == FileUpdated {
+				rep.Updated++
+			} else {
+				rep.Added++
+			}
 			report(fr)
 		}
 		batch, batchRes = batch[:0], batchRes[:0]
@@ -155,9 +163,6 @@ func (ix *Index) Ingest(ctx context.Context, paths []string, o IngestOptions) (I
 				continue
 			}
 			fr.Status = FileUpdated
-			rep.Updated++
-		} else {
-			rep.Added++
 		}
 		batch = append(batch, d)
 		batchRes = append(batchRes, fr)

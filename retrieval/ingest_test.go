@@ -219,7 +219,7 @@ func TestIngestSkipsBadFilesAndKeepsIndexWhole(t *testing.T) {
 		t.Errorf("index changed: %d docs/%d passages, was %d/%d", len(ix.Sources()), ix.Len(), docsBefore, passagesBefore)
 	}
 	// The store on disk is whole too: a fresh process sees every article.
-	re, err := Open(ctx, Options{Dir: dataDir})
+	re, err := Open(ctx, Options{Dir: dataDir, ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,41 @@
+-- Articles, passages with pre-analysed terms, and embeddings per embedder.
+CREATE TABLE documents (
+	id TEXT PRIMARY KEY,
+	title TEXT NOT NULL,
+	title_derived INTEGER NOT NULL DEFAULT 0,
+	published TEXT NOT NULL DEFAULT '',
+	site TEXT NOT NULL DEFAULT '',
+	url TEXT NOT NULL DEFAULT '',
+	path TEXT NOT NULL DEFAULT '',
+	text TEXT NOT NULL,
+	hash TEXT NOT NULL
+);
+CREATE TABLE passages (
+	id TEXT PRIMARY KEY,
+	doc_id TEXT NOT NULL,
+	idx INTEGER NOT NULL,
+	title TEXT NOT NULL,
+	heading TEXT NOT NULL DEFAULT '',
+	sentences BLOB NOT NULL,
+	terms TEXT NOT NULL,
+	embed_key TEXT NOT NULL
+);
+CREATE INDEX passages_by_doc ON passages(doc_id, idx);
+CREATE INDEX passages_by_key ON passages(embed_key);
+CREATE TABLE embeddings (
+	embedder TEXT NOT NULL,
+	key TEXT NOT NULL,
+	dims INTEGER NOT NULL,
+	vec BLOB NOT NULL,
+	PRIMARY KEY (embedder, key)
+);
+-- The change counter: one row per document written or removed. A server
+-- reads the rows after the last seq it saw and reloads only those documents.
+CREATE TABLE changes (
+	seq INTEGER PRIMARY KEY AUTOINCREMENT,
+	doc_id TEXT NOT NULL
+);
+CREATE TABLE meta (
+	key TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+);
