@@ -67,6 +67,11 @@ type Options struct {
 	// 2 minutes); OnLockWait is called once if it has to wait.
 	LockWait   time.Duration
 	OnLockWait func()
+	// DocumentsOnly loads the stored documents but not their passages,
+	// terms and vectors: enough for an ingest, which compares files with
+	// documents and writes through, in a fraction of the time and memory.
+	// Such an index does not search the stored passages.
+	DocumentsOnly bool
 }
 
 // AddStats counts what an Add did.
@@ -122,7 +127,7 @@ func Open(ctx context.Context, o Options) (*Index, error) {
 	if st == nil {
 		return ix, nil
 	}
-	if err := ix.load(ctx); err != nil {
+	if err := ix.load(ctx, o.DocumentsOnly); err != nil {
 		ix.Close()
 		return nil, err
 	}
@@ -167,14 +172,18 @@ func openStore(ctx context.Context, dir string, readOnly bool, log *slog.Logger)
 
 // load fills the in-memory structures from the store: the passages' terms
 // and vectors are stored, so nothing is chunked, analysed or embedded.
-func (ix *Index) load(ctx context.Context) error {
+func (ix *Index) load(ctx context.Context, docsOnly bool) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	onPassage := func(p store.Passage) {
+		ix.installPassage(ctx, fromStorePassage(p), p.Terms, p.EmbedKey, p.Vector)
+	}
+	if docsOnly {
+		onPassage = nil
+	}
 	info, err := ix.st.Load(ctx, ix.emb.Name(), func(d store.Document) {
 		ix.docs[d.ID] = fromStoreDoc(d)
-	}, func(p store.Passage) {
-		ix.installPassage(ctx, fromStorePassage(p), p.Terms, p.EmbedKey, p.Vector)
-	})
+	}, onPassage)
 	if store.IsCorrupt(err) {
 		// Found damage while reading: keep the file for inspection, serve
 		// nothing from it, and say how to rebuild.
@@ -197,7 +206,9 @@ func (ix *Index) load(ctx context.Context) error {
 		return err
 	}
 	ix.seq = info.Seq
-	ix.reportLoad(info, len(ix.passages))
+	if !docsOnly {
+		ix.reportLoad(info, len(ix.passages))
+	}
 	return nil
 }
 
@@ -459,6 +470,68 @@ func (ix *Index) uninstallDoc(ctx context.Context, id string) {
 	delete(ix.byDoc, id)
 	delete(ix.docs, id)
 	delete(ix.builtin, id)
+}
+
+// Reindex embeds, with this index's embedder, every stored passage that
+// has no vector from it (the store was built with another model, or an
+// embedding failed), in batches of batch passages, each committed. It is
+// the only way besides ingesting changed text that vectors are computed
+// for a whole store, because with a remote model that costs money.
+// progress, if set, gets the running count.
+func (ix *Index) Reindex(ctx context.Context, batch int, progress func(done, total int)) (int, error) {
+	if batch <= 0 {
+		batch = 256
+	}
+	ix.mu.RLock()
+	writing := ix.st != nil && !ix.readOnly
+	var todo []Passage
+	for id, p := range ix.passages {
+		if _, ok := ix.vecs.slots[id]; !ok && !ix.builtin[p.DocID] {
+			todo = append(todo, p)
+		}
+	}
+	ix.mu.RUnlock()
+	if !writing {
+		return 0, errors.New("reindex needs the store opened for writing")
+	}
+	sort.Slice(todo, func(i, j int) bool { return todo[i].ID < todo[j].ID })
+	done := 0
+	for len(todo) > 0 {
+		part := todo[:min(batch, len(todo))]
+		todo = todo[len(part):]
+		texts := make([]string, len(part))
+		for i, p := range part {
+			texts[i] = p.EmbedText()
+		}
+		vecs, err := ix.emb.Embed(ctx, texts)
+		if err == nil && len(vecs) != len(texts) {
+			err = fmt.Errorf("embedder returned %d vectors for %d passages", len(vecs), len(texts))
+		}
+		if err != nil {
+			return done, fmt.Errorf("embedding passages (%d of %d done, kept): %w", done, done+len(part)+len(todo), err)
+		}
+		b := store.Batch{Vectors: map[string][]float32{}, Embedder: ix.emb.Name()}
+		for i := range part {
+			b.Vectors[embedKey(texts[i])] = vecs[i]
+		}
+		if err := ix.st.Apply(ctx, b); err != nil {
+			return done, err
+		}
+		ix.mu.Lock()
+		for i, p := range part {
+			if _, ok := ix.passages[p.ID]; ok {
+				if v, err := ix.vecs.put(p.ID, embedKey(texts[i]), vecs[i]); err == nil {
+					_ = ix.col.AddDocument(ctx, chromem.Document{ID: p.ID, Embedding: v})
+				}
+			}
+		}
+		ix.mu.Unlock()
+		done += len(part)
+		if progress != nil {
+			progress(done, done+len(todo))
+		}
+	}
+	return done, nil
 }
 
 // Remove deletes documents and their passages (from the store too, when

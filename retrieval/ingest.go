@@ -37,6 +37,9 @@ type IngestOptions struct {
 	Prune bool
 	// Progress, when set, is called after each file with what happened to it.
 	Progress func(FileResult)
+	// ReservedIDs are taken by articles that are not in the store (the
+	// built-in ones): a new file never gets one of them as its ID.
+	ReservedIDs []string
 	// Batch is how many changed documents are indexed together (default 32):
 	// each batch is one transaction, so a kill loses at most one batch.
 	Batch int
@@ -108,6 +111,9 @@ func (ix *Index) Ingest(ctx context.Context, paths []string, o IngestOptions) (I
 
 	byPath := map[string]string{} // absolute path → ID, for stable IDs
 	taken := map[string]string{}  // ID → path ("" for built-in articles)
+	for _, id := range o.ReservedIDs {
+		taken[id] = ""
+	}
 	for _, d := range ix.Documents() {
 		taken[d.ID] = d.Path
 		if d.Path != "" {

@@ -34,10 +34,11 @@ func commands() map[string]command {
 		"serve":   {"run the Discord bot", cmdServe},
 		"ingest":  {"add articles (.txt, .md, .html) to the persistent index", cmdIngest},
 		"bench":   {"measure search speed against baselines", cmdBench},
+		"reindex": {"embed stored passages that lack vectors from the configured embedder", cmdReindex},
 	}
 }
 
-var commandOrder = [...]string{"ask", "sources", "ingest", "serve", "eval", "bench"}
+var commandOrder = [...]string{"ask", "sources", "ingest", "reindex", "serve", "eval", "bench"}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -48,7 +48,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	watched := make(chan struct{})
 	go func() {
 		defer close(watched)
-		_ = st.index.Watch(wctx, 2*time.Second)
+		// A cheap read of the change counter each second: a new article
+		// is answered within about a second plus the time to read it.
+		_ = st.index.Watch(wctx, time.Second)
 	}()
 	defer func() { stopWatch(); <-watched }()
 

@@ -117,6 +117,13 @@ func Open(ctx context.Context, dir string, o Options) (*Store, error) {
 			return nil, ErrNoStore
 		}
 	}
+	if !o.ReadOnly {
+		// Articles may be private: the file is the user's alone (SQLite
+		// would create it with the umask's permissions).
+		if f, err := os.OpenFile(path, os.O_CREATE|os.O_RDONLY, 0o600); err == nil {
+			f.Close()
+		}
+	}
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout("+strconv.FormatInt(o.BusyTimeout.Milliseconds(), 10)+")")
 	if o.ReadOnly {
@@ -315,6 +322,7 @@ type LoadInfo struct {
 
 // Load reads the whole store in one snapshot: every document, then every
 // passage (in document order) with its vector for embedder, if stored.
+// A nil onPassage reads the documents only.
 func (s *Store) Load(ctx context.Context, embedder string, onDoc func(Document), onPassage func(Passage)) (LoadInfo, error) {
 	var info LoadInfo
 	err := s.readTx(ctx, func(c *sql.Conn) error {
@@ -327,6 +335,9 @@ func (s *Store) Load(ctx context.Context, embedder string, onDoc func(Document),
 		}
 		if err := readDocs(ctx, c, `SELECT id, title, title_derived, published, site, url, path, text, hash FROM documents ORDER BY id`, nil, onDoc, &info); err != nil {
 			return err
+		}
+		if onPassage == nil {
+			return nil
 		}
 		if err := readPassages(ctx, c, embedder, onPassage, &info); err != nil {
 			return err
