@@ -170,6 +170,24 @@ func IsCorrupt(err error) bool {
 	return false
 }
 
+// unreadable marks an error reading the schema as damage unless it is one
+// that says nothing about the file's content (busy, permissions, I/O,
+// memory): SQLite reports some damaged headers as a plain SQLITE_ERROR
+// ("unsupported file format").
+func unreadable(err error) error {
+	var se *sqlite.Error
+	if !errors.As(err, &se) || IsCorrupt(err) {
+		return err
+	}
+	switch se.Code() & 0xff {
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM,
+		sqlite3.SQLITE_IOERR, sqlite3.SQLITE_NOMEM, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_AUTH,
+		sqlite3.SQLITE_INTERRUPT, sqlite3.SQLITE_FULL:
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrCorrupt, err)
+}
+
 // moveAside renames the damaged database (and its WAL and shared-memory
 // files) so nothing is lost, and returns an error that says what to do.
 func (s *Store) moveAside(cause error) error {
@@ -198,11 +216,11 @@ func (s *Store) init(ctx context.Context) error {
 	// not a database at all.
 	var n int
 	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master`).Scan(&n); err != nil {
-		return fmt.Errorf("reading %s: %w", s.path, err)
+		return fmt.Errorf("reading %s: %w", s.path, unreadable(err))
 	}
 	have, err := s.version(ctx)
 	if err != nil {
-		return err
+		return unreadable(err)
 	}
 	want := len(migrationNames())
 	if have > want {

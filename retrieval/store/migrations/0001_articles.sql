@@ -1,5 +1,6 @@
 -- Articles, passages with pre-analysed terms, and embeddings per embedder.
-CREATE TABLE documents (
+-- IF NOT EXISTS: a store whose store_migrations rows were damaged re-runs this safely.
+CREATE TABLE IF NOT EXISTS documents (
 	id TEXT PRIMARY KEY,
 	title TEXT NOT NULL,
 	title_derived INTEGER NOT NULL DEFAULT 0,
@@ -10,7 +11,7 @@ CREATE TABLE documents (
 	text TEXT NOT NULL,
 	hash TEXT NOT NULL
 );
-CREATE TABLE passages (
+CREATE TABLE IF NOT EXISTS passages (
 	id TEXT PRIMARY KEY,
 	doc_id TEXT NOT NULL,
 	idx INTEGER NOT NULL,
@@ -20,9 +21,9 @@ CREATE TABLE passages (
 	terms TEXT NOT NULL,
 	embed_key TEXT NOT NULL
 );
-CREATE INDEX passages_by_doc ON passages(doc_id, idx);
-CREATE INDEX passages_by_key ON passages(embed_key);
-CREATE TABLE embeddings (
+CREATE INDEX IF NOT EXISTS passages_by_doc ON passages(doc_id, idx);
+CREATE INDEX IF NOT EXISTS passages_by_key ON passages(embed_key);
+CREATE TABLE IF NOT EXISTS embeddings (
 	embedder TEXT NOT NULL,
 	key TEXT NOT NULL,
 	dims INTEGER NOT NULL,
@@ -31,11 +32,11 @@ CREATE TABLE embeddings (
 );
 -- The change counter: one row per document written or removed. A server
 -- reads the rows after the last seq it saw and reloads only those documents.
-CREATE TABLE changes (
+CREATE TABLE IF NOT EXISTS changes (
 	seq INTEGER PRIMARY KEY AUTOINCREMENT,
 	doc_id TEXT NOT NULL
 );
-CREATE TABLE meta (
+CREATE TABLE IF NOT EXISTS meta (
 	key TEXT PRIMARY KEY,
 	value TEXT NOT NULL
 );
