@@ -71,9 +71,13 @@ func BenchmarkChromemQuery(b *testing.B) {
 	ix := benchIndex(b)
 	qv := queryVectors(b)
 	ctx := context.Background()
+	col, err := ix.Collection(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
 	i := 0
 	for b.Loop() {
-		if _, err := ix.ChromemQuery(ctx, qv[i%len(qv)], 50); err != nil {
+		if _, err := retrieval.ChromemQueryOn(ctx, col, qv[i%len(qv)], 50); err != nil {
 			b.Fatal(err)
 		}
 		i++

@@ -37,8 +37,6 @@ type Index struct {
 	st       *store.Store // nil: memory only (no Dir, or a reader before anything was ingested)
 	unlock   func()       // the writer lock, held until Close
 	seq      int64        // the store's change counter this index reflects
-	db       *chromem.DB
-	col      *chromem.Collection
 	docs     map[string]Document
 	passages map[string]Passage
 	byDoc    map[string][]string
@@ -141,12 +139,29 @@ func newIndex(emb Embedder, log *slog.Logger, chunk ChunkOptions) *Index {
 	return ix
 }
 
-// resetVectors installs an empty chromem-go collection and vector set.
+// resetVectors installs an empty vector set.
 func (ix *Index) resetVectors() {
-	ix.db = chromem.NewDB()
-	// Creating a collection in a new in-memory DB cannot fail.
-	ix.col, _ = ix.db.CreateCollection(collectionName, map[string]string{"embedder": ix.emb.Name()}, ix.embedFunc())
 	ix.vecs = newVectorSet()
+}
+
+// collection builds a chromem-go collection over the index's vectors (the
+// same memory, not a copy), for comparing Search's scan with chromem-go's
+// own query. It is built on demand: holding one per index cost every
+// start-up time and ~200 bytes per passage for a baseline only bench uses.
+// Callers hold at least the read lock.
+func (ix *Index) collection(ctx context.Context) (*chromem.Collection, error) {
+	db := chromem.NewDB()
+	col, err := db.CreateCollection(collectionName, map[string]string{"embedder": ix.emb.Name()}, ix.embedFunc())
+	if err != nil {
+		return nil, fmt.Errorf("creating vector collection: %w", err)
+	}
+	for id, slot := range ix.vecs.slots {
+		// In memory, with our own embedding: no I/O and no embedding call.
+		if err := col.AddDocument(ctx, chromem.Document{ID: id, Embedding: ix.vecs.vec(slot)}); err != nil {
+			return nil, fmt.Errorf("filling vector collection: %w", err)
+		}
+	}
+	return col, nil
 }
 
 // openStore opens the SQLite store. A damaged one has been moved aside by
@@ -175,15 +190,76 @@ func openStore(ctx context.Context, dir string, readOnly bool, log *slog.Logger)
 func (ix *Index) load(ctx context.Context, docsOnly bool) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	onPassage := func(p store.Passage) {
-		ix.installPassage(ctx, fromStorePassage(p), p.Terms, p.EmbedKey, p.Vector)
+	// Two stages on two cores: the reader (SQLite, decoding, vectors into
+	// their slots) and the indexer (passage maps and BM25), in batches.
+	type loaded struct {
+		p     Passage
+		terms []string
 	}
-	if docsOnly {
-		onPassage = nil
+	batches := make(chan []loaded, 8)
+	indexed := make(chan struct{})
+	go func() {
+		defer close(indexed)
+		for b := range batches {
+			for _, l := range b {
+				ix.passages[l.p.ID] = l.p
+				ix.byDoc[l.p.DocID] = append(ix.byDoc[l.p.DocID], l.p.ID)
+				ix.kw.add(l.p.ID, l.terms)
+			}
+		}
+	}()
+	var batch []loaded
+	var bad []string
+	// Vectors come after the passages, by embed key; usually one passage
+	// per key, a few when articles repeat a passage word for word.
+	byKey := map[string]string{}
+	dupKeys := map[string][]string{}
+	onPassage := func(p store.Passage) {
+		if _, dup := byKey[p.EmbedKey]; dup {
+			dupKeys[p.EmbedKey] = append(dupKeys[p.EmbedKey], p.ID)
+		} else {
+			byKey[p.EmbedKey] = p.ID
+		}
+		batch = append(batch, loaded{fromStorePassage(p), p.Terms})
+		if len(batch) == 512 {
+			batches <- batch
+			batch = make([]loaded, 0, 512)
+		}
+	}
+	var title string // passages repeat their document's title: share one string
+	var passageFn func(store.Passage)
+	if !docsOnly {
+		passageFn = func(p store.Passage) {
+			if p.Title == title {
+				p.Title = title
+			} else {
+				title = p.Title
+			}
+			onPassage(p)
+		}
+	}
+	onVector := func(key string, raw []byte) {
+		id, ok := byKey[key]
+		if !ok {
+			return // no passage uses it (yet)
+		}
+		for _, pid := range append([]string{id}, dupKeys[key]...) {
+			if err := ix.vecs.putRaw(pid, key, raw); err != nil && len(bad) < 3 {
+				bad = append(bad, pid+": "+err.Error())
+			}
+		}
 	}
 	info, err := ix.st.Load(ctx, ix.emb.Name(), func(d store.Document) {
 		ix.docs[d.ID] = fromStoreDoc(d)
-	}, onPassage)
+	}, passageFn, onVector)
+	if len(batch) > 0 {
+		batches <- batch
+	}
+	close(batches)
+	<-indexed
+	if len(bad) > 0 {
+		ix.log.Warn("stored vectors not usable; keyword search only for those passages", "first", bad[0])
+	}
 	if store.IsCorrupt(err) {
 		// Found damage while reading: keep the file for inspection, serve
 		// nothing from it, and say how to rebuild.
@@ -398,8 +474,9 @@ func (ix *Index) add(ctx context.Context, docs []Document, builtin bool) (AddSta
 		default:
 			st.Embedded = len(texts)
 			for k, w := range where {
-				todo[w[0]].vecs[w[1]] = vecs[k]
-				fresh[todo[w[0]].keys[w[1]]] = vecs[k]
+				v := normalized(vecs[k]) // stored as searched: start-up need not check
+				todo[w[0]].vecs[w[1]] = v
+				fresh[todo[w[0]].keys[w[1]]] = v
 			}
 		}
 	}
@@ -447,13 +524,9 @@ func (ix *Index) installPassage(ctx context.Context, p Passage, terms []string, 
 	if len(vec) == 0 {
 		return // keyword search only: no vector for this embedder
 	}
-	v, err := ix.vecs.put(p.ID, key, vec)
-	if err != nil {
+	if _, err := ix.vecs.put(p.ID, key, vec); err != nil {
 		ix.log.Warn("passage vector not usable; keyword search only for it", "passage", p.ID, "err", err)
-		return
 	}
-	// In memory: no I/O, no embedding; it cannot fail for a vector put took.
-	_ = ix.col.AddDocument(ctx, chromem.Document{ID: p.ID, Embedding: v})
 }
 
 // uninstallDoc drops a document and its passages from memory.
@@ -463,9 +536,6 @@ func (ix *Index) uninstallDoc(ctx context.Context, id string) {
 		delete(ix.passages, pid)
 		ix.kw.remove(pid)
 		ix.vecs.remove(pid)
-	}
-	if len(pids) > 0 {
-		_ = ix.col.Delete(ctx, nil, nil, pids...) // by ID, in memory: cannot fail
 	}
 	delete(ix.byDoc, id)
 	delete(ix.docs, id)
@@ -512,7 +582,7 @@ func (ix *Index) Reindex(ctx context.Context, batch int, progress func(done, tot
 		}
 		b := store.Batch{Vectors: map[string][]float32{}, Embedder: ix.emb.Name()}
 		for i := range part {
-			b.Vectors[embedKey(texts[i])] = vecs[i]
+			b.Vectors[embedKey(texts[i])] = normalized(vecs[i])
 		}
 		if err := ix.st.Apply(ctx, b); err != nil {
 			return done, err
@@ -520,8 +590,8 @@ func (ix *Index) Reindex(ctx context.Context, batch int, progress func(done, tot
 		ix.mu.Lock()
 		for i, p := range part {
 			if _, ok := ix.passages[p.ID]; ok {
-				if v, err := ix.vecs.put(p.ID, embedKey(texts[i]), vecs[i]); err == nil {
-					_ = ix.col.AddDocument(ctx, chromem.Document{ID: p.ID, Embedding: v})
+				if _, err := ix.vecs.put(p.ID, embedKey(texts[i]), vecs[i]); err != nil {
+					ix.log.Warn("passage vector not usable; keyword search only for it", "passage", p.ID, "err", err)
 				}
 			}
 		}

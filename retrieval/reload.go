@@ -50,8 +50,8 @@ func (ix *Index) Reload(ctx context.Context) error {
 			c.terms = append(c.terms, p.Terms)
 			c.keys = append(c.keys, p.EmbedKey)
 			var v []float32
-			if p.Vector != nil {
-				v = append([]float32(nil), p.Vector...) // p.Vector is reused by the next row
+			if p.VectorRaw != nil {
+				v = store.DecodeVector(nil, p.VectorRaw) // p.VectorRaw is reused by the next row
 			}
 			c.vecs = append(c.vecs, v)
 		}

@@ -67,22 +67,8 @@ func (s *vectorSet) put(id, text string, v []float32) ([]float32, error) {
 	if len(v) != s.dims {
 		return nil, fmt.Errorf("vector of %d dimensions in a store of %d", len(v), s.dims)
 	}
-	slot, ok := s.slots[id]
-	if !ok {
-		if n := len(s.free); n > 0 {
-			slot, s.free = s.free[n-1], s.free[:n-1]
-		} else {
-			slot = len(s.ids)
-			s.ids = append(s.ids, "")
-			if slot/vecBlock == len(s.blocks) {
-				s.blocks = append(s.blocks, make([]float32, vecBlock*s.dims))
-			}
-		}
-		s.ids[slot] = id
-		s.slots[id] = slot
-	}
 	s.texts[id] = text
-	dst := s.vec(slot)
+	dst := s.vec(s.slot(id))
 	copy(dst, v)
 	if mag := magnitude(dst); math.Abs(mag-1) >= 1e-6 && mag > 0 {
 		for i := range dst {
@@ -90,6 +76,49 @@ func (s *vectorSet) put(id, text string, v []float32) ([]float32, error) {
 		}
 	}
 	return dst, nil
+}
+
+// putRaw stores a vector given as little-endian float32 bytes, decoding it
+// straight into its slot.
+func (s *vectorSet) putRaw(id, text string, raw []byte) error {
+	n := len(raw) / 4
+	if s.dims == 0 {
+		if n == 0 {
+			return errors.New("empty vector")
+		}
+		s.dims = n
+	}
+	if n != s.dims || len(raw)%4 != 0 {
+		return fmt.Errorf("vector of %d dimensions in a store of %d", n, s.dims)
+	}
+	dst := s.vec(s.slot(id))
+	s.texts[id] = text
+	// Stored vectors were normalised before they were written (Add), so
+	// this is a plain decode: start-up reads every vector once.
+	for i := range dst {
+		dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+	}
+	return nil
+}
+
+// slot is id's slot, allocating one if it has none.
+func (s *vectorSet) slot(id string) int {
+	slot, ok := s.slots[id]
+	if ok {
+		return slot
+	}
+	if n := len(s.free); n > 0 {
+		slot, s.free = s.free[n-1], s.free[:n-1]
+	} else {
+		slot = len(s.ids)
+		s.ids = append(s.ids, "")
+		if slot/vecBlock == len(s.blocks) {
+			s.blocks = append(s.blocks, make([]float32, vecBlock*s.dims))
+		}
+	}
+	s.ids[slot] = id
+	s.slots[id] = slot
+	return slot
 }
 
 func (s *vectorSet) remove(id string) {
@@ -105,6 +134,20 @@ func (s *vectorSet) remove(id string) {
 }
 
 func (s *vectorSet) len() int { return len(s.slots) }
+
+// normalized is v scaled to unit length, as put would store it (v itself
+// when it already is, or is zero).
+func normalized(v []float32) []float32 {
+	mag := magnitude(v)
+	if math.Abs(mag-1) < 1e-6 || mag == 0 {
+		return v
+	}
+	out := make([]float32, len(v))
+	for i, x := range v {
+		out[i] = float32(float64(x) / mag)
+	}
+	return out
+}
 
 // magnitude is computed as chromem-go does, so a vector we call normalised
 // it does too, and it keeps our slice instead of copying it.

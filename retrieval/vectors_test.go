@@ -19,6 +19,10 @@ func TestVectorScanMatchesChromem(t *testing.T) {
 	ix := openSeeds(t, "", nil)
 	ctx := context.Background()
 	emb := NewHashEmbedder(0)
+	col, err := ix.Collection(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, q := range []string{"How long did Witkoff meet Putin?", "Kirill Dmitriev Miami", "prisoner exchange",
 		"Who won the Super Bowl?", "security guarantees Donbas territory"} {
 		qv := emb.Vector(q)
@@ -27,7 +31,7 @@ func TestVectorScanMatchesChromem(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		theirs, err := ix.col.QueryEmbedding(ctx, qv, n, nil, nil)
+		theirs, err := col.QueryEmbedding(ctx, qv, n, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

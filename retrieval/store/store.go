@@ -95,9 +95,13 @@ type Passage struct {
 	// stored per (embedder, key), so an unchanged passage keeps its vector
 	// across re-ingests and another embedder's vectors are never touched.
 	EmbedKey string
-	// Vector is the stored embedding for the embedder asked for, or nil.
-	// When loading, it is only valid during the callback.
+	// Vector is the embedding to store (Apply); unused when reading.
 	Vector []float32
+	// VectorRaw is the stored embedding for the embedder asked for, as
+	// little-endian float32s (see DecodeVector), or nil. It is only valid
+	// during the callback: decoding it straight into its final place saves
+	// a copy of every vector at start-up.
+	VectorRaw []byte
 }
 
 // Open opens (creating it unless ReadOnly) <dir>/talkbot.db. A database
@@ -329,7 +333,7 @@ func hasSchema(ctx context.Context, c *sql.Conn) (bool, error) {
 type LoadInfo struct {
 	// Seq is the change counter of the snapshot read; pass it to Changes.
 	Seq int64
-	// Vectors is how many passages had a vector for the embedder asked for.
+	// Vectors is how many vectors of the embedder asked for were read.
 	Vectors int
 	// OtherEmbedders counts stored vectors by embedder, for those that
 	// are not the one asked for (a process configured differently).
@@ -339,9 +343,13 @@ type LoadInfo struct {
 }
 
 // Load reads the whole store in one snapshot: every document, then every
-// passage (in document order) with its vector for embedder, if stored.
-// A nil onPassage reads the documents only.
-func (s *Store) Load(ctx context.Context, embedder string, onDoc func(Document), onPassage func(Passage)) (LoadInfo, error) {
+// passage (in document order, without vectors), then every vector of
+// embedder by embed key (raw little-endian float32s, valid only during the
+// call; see DecodeVector). Reading the vectors in their own range scan,
+// rather than joined to each passage, is what makes start-up fast. A nil
+// onPassage reads the documents only.
+func (s *Store) Load(ctx context.Context, embedder string, onDoc func(Document), onPassage func(Passage),
+	onVector func(key string, raw []byte)) (LoadInfo, error) {
 	var info LoadInfo
 	err := s.readTx(ctx, func(c *sql.Conn) error {
 		ok, err := hasSchema(ctx, c)
@@ -357,7 +365,11 @@ func (s *Store) Load(ctx context.Context, embedder string, onDoc func(Document),
 		if onPassage == nil {
 			return nil
 		}
-		if err := readPassages(ctx, c, embedder, onPassage, &info); err != nil {
+		if err := readPassagesWith(ctx, c, `SELECT id, doc_id, idx, title, heading, sentences, terms, embed_key, NULL, NULL
+			FROM passages ORDER BY doc_id, idx`, nil, onPassage, &info); err != nil {
+			return err
+		}
+		if err := readVectors(ctx, c, embedder, onVector, &info); err != nil {
 			return err
 		}
 		info.OtherEmbedders, err = otherEmbedders(ctx, c, embedder)
@@ -430,11 +442,29 @@ func readDocs(ctx context.Context, c *sql.Conn, query string, args []any, onDoc 
 	return rows.Err()
 }
 
-// readPassages streams every passage with its vector for embedder.
-func readPassages(ctx context.Context, c *sql.Conn, embedder string, onPassage func(Passage), info *LoadInfo) error {
-	q := `SELECT p.id, p.doc_id, p.idx, p.title, p.heading, p.sentences, p.terms, p.embed_key, e.dims, e.vec
-		FROM passages p LEFT JOIN embeddings e ON e.embedder = ? AND e.key = p.embed_key ORDER BY p.doc_id, p.idx`
-	return readPassagesWith(ctx, c, q, []any{embedder}, onPassage, info)
+// readVectors streams every stored vector of embedder.
+func readVectors(ctx context.Context, c *sql.Conn, embedder string, onVector func(string, []byte), info *LoadInfo) error {
+	rows, err := c.QueryContext(ctx, `SELECT key, dims, vec FROM embeddings WHERE embedder = ?`, embedder)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key sql.RawBytes
+		var dims int
+		var blob sql.RawBytes
+		if err := rows.Scan(&key, &dims, &blob); err != nil {
+			info.Skipped = append(info.Skipped, fmt.Sprintf("vector row: %v", err))
+			continue
+		}
+		if dims <= 0 || dims*4 != len(blob) {
+			info.Skipped = append(info.Skipped, fmt.Sprintf("vector %s: %d bytes for %d dimensions", key, len(blob), dims))
+			continue
+		}
+		info.Vectors++
+		onVector(string(key), blob)
+	}
+	return rows.Err()
 }
 
 // readPassagesWith decodes the rows of a passage query (columns as in
@@ -445,13 +475,12 @@ func readPassagesWith(ctx context.Context, c *sql.Conn, q string, args []any, on
 		return err
 	}
 	defer rows.Close()
-	var vec []float32
 	for rows.Next() {
 		var p Passage
-		var sents []byte
+		var sents sql.RawBytes // valid until Next: decoded at once
 		var terms string
 		var dims sql.NullInt64
-		var blob []byte // valid until Next: decoded at once
+		var blob sql.RawBytes
 		if err := rows.Scan(&p.ID, &p.DocID, &p.Index, &p.Title, &p.Heading, &sents, &terms, &p.EmbedKey, &dims, &blob); err != nil {
 			info.Skipped = append(info.Skipped, fmt.Sprintf("passage row: %v", err))
 			continue
@@ -468,8 +497,7 @@ func readPassagesWith(ctx context.Context, c *sql.Conn, q string, args []any, on
 		p.Terms = strings.Fields(terms)
 		if dims.Valid {
 			if int(dims.Int64)*4 == len(blob) && dims.Int64 > 0 {
-				vec = decodeVector(vec, blob)
-				p.Vector = vec
+				p.VectorRaw = blob
 				info.Vectors++
 			} else {
 				info.Skipped = append(info.Skipped, fmt.Sprintf("passage %s: vector of %d bytes for %d dimensions", p.ID, len(blob), dims.Int64))
@@ -760,7 +788,7 @@ func (s *Store) Vectors(ctx context.Context, embedder string, keys []string) (ma
 					return err
 				}
 				if dims > 0 && dims*4 == len(blob) {
-					out[key] = decodeVector(nil, blob)
+					out[key] = DecodeVector(nil, blob)
 				}
 			}
 			if err := rows.Close(); err != nil {
@@ -842,7 +870,8 @@ func encodeVector(v []float32) []byte {
 	return b
 }
 
-func decodeVector(dst []float32, b []byte) []float32 {
+// DecodeVector decodes a stored vector into dst (grown as needed).
+func DecodeVector(dst []float32, b []byte) []float32 {
 	n := len(b) / 4
 	if cap(dst) < n {
 		dst = make([]float32, n)

@@ -32,12 +32,15 @@ func load(t testing.TB, s *Store, embedder string) (map[string]Document, []Passa
 	t.Helper()
 	docs := map[string]Document{}
 	var ps []Passage
+	vecs := map[string][]float32{}
 	info, err := s.Load(context.Background(), embedder, func(d Document) { docs[d.ID] = d }, func(p Passage) {
-		p.Vector = slices.Clone(p.Vector)
 		ps = append(ps, p)
-	})
+	}, func(key string, raw []byte) { vecs[key] = DecodeVector(nil, raw) })
 	if err != nil {
 		t.Fatal(err)
+	}
+	for i := range ps {
+		ps[i].Vector = vecs[ps[i].EmbedKey]
 	}
 	return docs, ps, info
 }
@@ -238,7 +241,7 @@ func FuzzOpenDamagedStore(f *testing.F) {
 		ctx := context.Background()
 		s, err := Open(ctx, dir, Options{ReadOnly: true})
 		if err == nil {
-			_, lerr := s.Load(ctx, "hash-test", func(Document) {}, func(Passage) {})
+			_, lerr := s.Load(ctx, "hash-test", func(Document) {}, func(Passage) {}, func(string, []byte) {})
 			s.Close()
 			if IsCorrupt(lerr) {
 				err = MoveAside(dir, nil, lerr)

@@ -29,7 +29,7 @@ CREATE TABLE IF NOT EXISTS embeddings (
 	dims INTEGER NOT NULL,
 	vec BLOB NOT NULL,
 	PRIMARY KEY (embedder, key)
-);
+) WITHOUT ROWID; -- clustered by embedder: start-up reads one embedder's vectors in one range scan
 -- The change counter: one row per document written or removed. A server
 -- reads the rows after the last seq it saw and reloads only those documents.
 CREATE TABLE IF NOT EXISTS changes (
