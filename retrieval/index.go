@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -43,6 +44,9 @@ type Index struct {
 	kw       *bm25
 	vecs     *vectorSet // the collection's vectors, contiguous for search (vectors.go)
 	builtin  map[string]bool
+	// textHash holds the stored text hash of documents loaded without
+	// their text (Options.DocumentsOnly).
+	textHash map[string]string
 	// legacy holds the vectors of a store in the old layout while it is
 	// imported, so the import embeds nothing they cover.
 	legacy *vectorSet
@@ -134,7 +138,7 @@ func Open(ctx context.Context, o Options) (*Index, error) {
 
 func newIndex(emb Embedder, log *slog.Logger, chunk ChunkOptions) *Index {
 	ix := &Index{emb: emb, log: log, chunk: chunk, docs: map[string]Document{}, passages: map[string]Passage{},
-		byDoc: map[string][]string{}, kw: newBM25(), builtin: map[string]bool{}}
+		byDoc: map[string][]string{}, kw: newBM25(), builtin: map[string]bool{}, textHash: map[string]string{}}
 	ix.resetVectors()
 	return ix
 }
@@ -249,8 +253,29 @@ func (ix *Index) load(ctx context.Context, docsOnly bool) error {
 			}
 		}
 	}
-	info, err := ix.st.Load(ctx, ix.emb.Name(), func(d store.Document) {
+	// Maps sized once and the collector held back while loading: growing
+	// maps and marking a heap that only grows were a third of start-up.
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	sizes := func(docs, passages int) {
+		ix.docs = make(map[string]Document, docs)
+		ix.byDoc = make(map[string][]string, docs)
+		if docsOnly {
+			ix.textHash = make(map[string]string, docs)
+			return
+		}
+		ix.passages = make(map[string]Passage, passages)
+		ix.kw.slots = make(map[string]int, passages)
+		ix.kw.docs = make([]bm25Doc, 0, passages)
+		ix.vecs.slots = make(map[string]int, passages)
+		ix.vecs.texts = make(map[string]string, passages)
+		ix.vecs.ids = make([]string, 0, passages)
+		byKey = make(map[string]string, passages)
+	}
+	info, err := ix.st.Load(ctx, ix.emb.Name(), sizes, func(d store.Document) {
 		ix.docs[d.ID] = fromStoreDoc(d)
+		if docsOnly {
+			ix.textHash[d.ID] = d.TextHash
+		}
 	}, passageFn, onVector)
 	if len(batch) > 0 {
 		batches <- batch
@@ -305,6 +330,19 @@ func (ix *Index) reportLoad(info store.LoadInfo, passages int) {
 			"store_embedders", strings.Join(names, ","), "this_embedder", ix.emb.Name(),
 			"passages_without_vectors", passages-info.Vectors)
 	}
+}
+
+// sameDocument reports whether d is what is indexed as old: same file
+// content, title and text (compared by hash when the index was loaded
+// without texts).
+func (ix *Index) sameDocument(old, d Document) bool {
+	if old.Hash != d.Hash || old.Title != d.Title {
+		return false
+	}
+	if th, ok := ix.textHash[old.ID]; ok && old.Text == "" {
+		return th == store.TextHash(d.Text)
+	}
+	return old.Text == d.Text
 }
 
 // vectorsPartial reports whether some passages have no vector for this
@@ -398,7 +436,7 @@ func (ix *Index) add(ctx context.Context, docs []Document, builtin bool) (AddSta
 			return st, errors.New("document without ID")
 		}
 		old, exists := ix.docs[d.ID]
-		if exists && old.Hash == d.Hash && old.Text == d.Text && old.Title == d.Title && old.Path == d.Path {
+		if exists && ix.sameDocument(old, d) && old.Path == d.Path {
 			st.Unchanged++
 			continue
 		}
@@ -540,6 +578,7 @@ func (ix *Index) uninstallDoc(ctx context.Context, id string) {
 	delete(ix.byDoc, id)
 	delete(ix.docs, id)
 	delete(ix.builtin, id)
+	delete(ix.textHash, id)
 }
 
 // Reindex embeds, with this index's embedder, every stored passage that

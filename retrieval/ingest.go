@@ -162,7 +162,10 @@ func (ix *Index) Ingest(ctx context.Context, paths []string, o IngestOptions) (I
 		taken[id], byPath[path] = path, id
 		fr := FileResult{Path: path, ID: id, Status: FileAdded}
 		if old, exists := ix.Document(id); exists {
-			if old.Hash == d.Hash && old.Text == d.Text && old.Title == d.Title {
+			ix.mu.RLock()
+			same := ix.sameDocument(old, d)
+			ix.mu.RUnlock()
+			if same {
 				rep.Unchanged++
 				fr.Status = FileUnchanged
 				report(fr)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 	"sync/atomic"
 	"time"
 
@@ -42,6 +43,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	// Loading a big store leaves garbage the size of its rows; hand it
+	// back now rather than holding it for the life of the server.
+	debug.FreeOSMemory()
 	indexLoaded.Store(true)
 	// Articles ingested by another process appear without a restart.
 	wctx, stopWatch := context.WithCancel(ctx)

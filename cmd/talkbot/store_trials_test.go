@@ -313,3 +313,71 @@ func TestReadersLeaveDataDirUntouched(t *testing.T) {
 		}
 	}
 }
+
+// A path that does not exist is an error (exit 1, naming it); the paths
+// that do exist are still ingested.
+func TestIngestMissingPathFails(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	out, errOut, code := runIn(t, data, "ingest", fixtureDir(t), "/typo/path")
+	if code != 1 || !strings.Contains(errOut, "/typo/path") {
+		t.Fatalf("exit %d, stderr %q; want 1 naming the path", code, errOut)
+	}
+	if added, _, _ := summary(t, out); added != 2 {
+		t.Errorf("the existing paths were not ingested: %s", out)
+	}
+}
+
+// With the embedding server down and no store, ask still answers from the
+// built-in articles by keywords, and says so.
+func TestEmbeddingServerDownStillAnswers(t *testing.T) {
+	t.Parallel()
+	out, errOut, code := runCLI(t, map[string]string{"TALKBOT_DATA_DIR": t.TempDir(), "TALKBOT_EMBED_MODEL": "nomic-embed-text",
+		"OPENAI_BASE_URL": "http://127.0.0.1:1/v1", "TALKBOT_LLM_RETRIES": "0"}, "ask", "--json", "How long did Witkoff meet Putin?")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if a := decodeOne(t, out); !a.Found || len(a.Citations) == 0 {
+		t.Errorf("no keyword answer: %s", out)
+	}
+	if !strings.Contains(errOut, "note") || !strings.Contains(errOut, "keywords") {
+		t.Errorf("no note about keyword answers: %q", errOut)
+	}
+}
+
+// Ctrl-C (SIGINT) and SIGTERM stop an ingest promptly; what it committed
+// is kept and counted, and a rerun finishes the job.
+func TestIngestSignalStopsPromptlyKeepingCommitted(t *testing.T) {
+	t.Parallel()
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		data := t.TempDir()
+		const files = 1500
+		src := articles(t, "epsilon", files, 1)
+		c := cli(t, data, "ingest", src)
+		var out bytes.Buffer
+		c.Stdout = &out
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(400 * time.Millisecond)
+		sent := time.Now()
+		_ = c.Process.Signal(sig)
+		err := c.Wait()
+		took := time.Since(sent)
+		if took > 3*time.Second {
+			t.Errorf("%v: ingest took %s to stop", sig, took)
+		}
+		if err == nil {
+			t.Logf("%v: ingest finished before the signal (%s); nothing to check", sig, out.String())
+			continue
+		}
+		added, _, _ := summary(t, out.String())
+		if got := len(storedIDs(t, data)) - 5; got != added {
+			t.Errorf("%v: summary says added %d, the store has %d", sig, added, got)
+		}
+		out2, _, code := cliRun(t, data, "ingest", src)
+		if a, u, unchanged := summary(t, out2); code != 0 || a != files-added || u != 0 || unchanged != added {
+			t.Errorf("%v: rerun after the stop: %s", sig, out2)
+		}
+	}
+}

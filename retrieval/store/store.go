@@ -13,9 +13,11 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"embed"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -79,6 +81,15 @@ type Document struct {
 	Path         string // the source file it was ingested from
 	Text         string
 	Hash         string
+	// TextHash is TextHash(Text), set by the store; a documents-only Load
+	// returns it with Text empty.
+	TextHash string
+}
+
+// TextHash is the hash the store keeps of a document's text.
+func TextHash(text string) string {
+	sum := sha256.Sum256([]byte(text))
+	return hex.EncodeToString(sum[:])
 }
 
 // Passage is one stored passage with its analysed terms and, when loaded
@@ -333,6 +344,8 @@ func hasSchema(ctx context.Context, c *sql.Conn) (bool, error) {
 type LoadInfo struct {
 	// Seq is the change counter of the snapshot read; pass it to Changes.
 	Seq int64
+	// Documents and Passages are the counts in the snapshot (Load only).
+	Documents, Passages int
 	// Vectors is how many vectors of the embedder asked for were read.
 	Vectors int
 	// OtherEmbedders counts stored vectors by embedder, for those that
@@ -348,8 +361,11 @@ type LoadInfo struct {
 // call; see DecodeVector). Reading the vectors in their own range scan,
 // rather than joined to each passage, is what makes start-up fast. A nil
 // onPassage reads the documents only.
-func (s *Store) Load(ctx context.Context, embedder string, onDoc func(Document), onPassage func(Passage),
-	onVector func(key string, raw []byte)) (LoadInfo, error) {
+//
+// onSizes, if set, is told the number of documents and passages first, so
+// the caller can size its maps once.
+func (s *Store) Load(ctx context.Context, embedder string, onSizes func(docs, passages int), onDoc func(Document),
+	onPassage func(Passage), onVector func(key string, raw []byte)) (LoadInfo, error) {
 	var info LoadInfo
 	err := s.readTx(ctx, func(c *sql.Conn) error {
 		ok, err := hasSchema(ctx, c)
@@ -359,7 +375,17 @@ func (s *Store) Load(ctx context.Context, embedder string, onDoc func(Document),
 		if info.Seq, err = seq(ctx, c); err != nil {
 			return err
 		}
-		if err := readDocs(ctx, c, `SELECT id, title, title_derived, published, site, url, path, text, hash FROM documents ORDER BY id`, nil, onDoc, &info); err != nil {
+		if err := c.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM passages)`).Scan(&info.Documents, &info.Passages); err != nil {
+			return err
+		}
+		if onSizes != nil {
+			onSizes(info.Documents, info.Passages)
+		}
+		cols := "text"
+		if onPassage == nil {
+			cols = "''" // documents only: the text hash stands in for the text
+		}
+		if err := readDocs(ctx, c, `SELECT id, title, title_derived, published, site, url, path, `+cols+`, hash, text_hash FROM documents ORDER BY id`, nil, onDoc, &info); err != nil {
 			return err
 		}
 		if onPassage == nil {
@@ -423,7 +449,7 @@ func readDocs(ctx context.Context, c *sql.Conn, query string, args []any, onDoc 
 		var d Document
 		var derived int
 		var pub string
-		if err := rows.Scan(&d.ID, &d.Title, &derived, &pub, &d.Site, &d.URL, &d.Path, &d.Text, &d.Hash); err != nil {
+		if err := rows.Scan(&d.ID, &d.Title, &derived, &pub, &d.Site, &d.URL, &d.Path, &d.Text, &d.Hash, &d.TextHash); err != nil {
 			info.Skipped = append(info.Skipped, fmt.Sprintf("document row: %v", err))
 			continue
 		}
@@ -554,7 +580,7 @@ func (s *Store) Changes(ctx context.Context, since int64, embedder string,
 			in := strings.Join(ph, ",")
 			// Document then its passages: readers apply a document whole.
 			var docs []Document
-			if err := readDocs(ctx, c, `SELECT id, title, title_derived, published, site, url, path, text, hash FROM documents WHERE id IN (`+in+`) ORDER BY id`,
+			if err := readDocs(ctx, c, `SELECT id, title, title_derived, published, site, url, path, text, hash, text_hash FROM documents WHERE id IN (`+in+`) ORDER BY id`,
 				args, func(d Document) { docs = append(docs, d) }, &info); err != nil {
 				return err
 			}
@@ -668,8 +694,8 @@ func apply(ctx context.Context, tx *sql.Tx, b Batch) error {
 			return err
 		}
 	}
-	putD, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO documents(id, title, title_derived, published, site, url, path, text, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	putD, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO documents(id, title, title_derived, published, site, url, path, text, hash, text_hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return err
 	}
@@ -685,7 +711,7 @@ func apply(ctx context.Context, tx *sql.Tx, b Batch) error {
 		if _, err := delP.ExecContext(ctx, d.ID); err != nil {
 			return err
 		}
-		if _, err := putD.ExecContext(ctx, d.ID, d.Title, d.TitleDerived, pub, d.Site, d.URL, d.Path, d.Text, d.Hash); err != nil {
+		if _, err := putD.ExecContext(ctx, d.ID, d.Title, d.TitleDerived, pub, d.Site, d.URL, d.Path, d.Text, d.Hash, TextHash(d.Text)); err != nil {
 			return err
 		}
 		if _, err := change.ExecContext(ctx, d.ID); err != nil {

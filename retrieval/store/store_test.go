@@ -33,7 +33,7 @@ func load(t testing.TB, s *Store, embedder string) (map[string]Document, []Passa
 	docs := map[string]Document{}
 	var ps []Passage
 	vecs := map[string][]float32{}
-	info, err := s.Load(context.Background(), embedder, func(d Document) { docs[d.ID] = d }, func(p Passage) {
+	info, err := s.Load(context.Background(), embedder, nil, func(d Document) { docs[d.ID] = d }, func(p Passage) {
 		ps = append(ps, p)
 	}, func(key string, raw []byte) { vecs[key] = DecodeVector(nil, raw) })
 	if err != nil {
@@ -241,7 +241,7 @@ func FuzzOpenDamagedStore(f *testing.F) {
 		ctx := context.Background()
 		s, err := Open(ctx, dir, Options{ReadOnly: true})
 		if err == nil {
-			_, lerr := s.Load(ctx, "hash-test", func(Document) {}, func(Passage) {}, func(string, []byte) {})
+			_, lerr := s.Load(ctx, "hash-test", nil, func(Document) {}, func(Passage) {}, func(string, []byte) {})
 			s.Close()
 			if IsCorrupt(lerr) {
 				err = MoveAside(dir, nil, lerr)

@@ -9,7 +9,10 @@ CREATE TABLE IF NOT EXISTS documents (
 	url TEXT NOT NULL DEFAULT '',
 	path TEXT NOT NULL DEFAULT '',
 	text TEXT NOT NULL,
-	hash TEXT NOT NULL
+	hash TEXT NOT NULL,
+	-- sha256 of text: an ingest compares files with documents without
+	-- loading every article's text
+	text_hash TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS passages (
 	id TEXT PRIMARY KEY,
