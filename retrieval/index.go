@@ -255,7 +255,7 @@ func (ix *Index) load(ctx context.Context, docsOnly bool) error {
 	}
 	// Maps sized once and the collector held back while loading: growing
 	// maps and marking a heap that only grows were a third of start-up.
-	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	defer debug.SetGCPercent(debug.SetGCPercent(200))
 	sizes := func(docs, passages int) {
 		ix.docs = make(map[string]Document, docs)
 		ix.byDoc = make(map[string][]string, docs)

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -60,6 +61,10 @@ type benchReport struct {
 	IngestOneFileMS   float64 `json:"ingest_one_file_ms"`          // one new article into the store (a fresh process when --processes > 0)
 	ReloadOneMS       float64 `json:"serve_reload_one_ms"`         // a serving index applying that change
 	ReloadRSSGrowthPc float64 `json:"serve_reload_rss_growth_pct"` // its RSS growth across the reload
+	// LoadedRSSKiB is the resident memory the loaded store adds to this
+	// process, per passage, after a GC has returned load-time garbage (as
+	// serve does after loading).
+	LoadedRSSKiB float64 `json:"loaded_rss_kib_per_passage"`
 
 	TotalS float64 `json:"total_s"`
 }
@@ -184,6 +189,8 @@ func runBench(ctx context.Context, dir string, chunks, nq, procs int) (benchRepo
 		return rep, err
 	}
 	embedded.Store(0)
+	debug.FreeOSMemory()
+	rssEmpty := currentRSS()
 	t0 = time.Now()
 	ix, err := retrieval.Open(ctx, opts)
 	if err != nil {
@@ -195,6 +202,10 @@ func runBench(ctx context.Context, dir string, chunks, nq, procs int) (benchRepo
 		return rep, fmt.Errorf("bench: first search after restart: %w", err)
 	}
 	rep.RestartMS = ms(time.Since(t0))
+	debug.FreeOSMemory()
+	if rssEmpty > 0 && rep.Chunks > 0 {
+		rep.LoadedRSSKiB = round(float64(currentRSS()-rssEmpty)/1024/float64(rep.Chunks), 2)
+	}
 	if ix.Len() != rep.Chunks {
 		return rep, fmt.Errorf("bench: restart loaded %d passages, ingest stored %d", ix.Len(), rep.Chunks)
 	}
@@ -249,6 +260,7 @@ func runBench(ctx context.Context, dir string, chunks, nq, procs int) (benchRepo
 	rep.HybridVsVector = round(rep.HybridP50/rep.VectorP50, 2)
 	rep.HybridVsFloor = round(rep.HybridP50/rep.FloorP50, 2)
 
+	col = nil // the baseline's collection is not part of the index's heap
 	runtime.GC()
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
@@ -463,5 +475,6 @@ func printBench(e *env, r benchReport) {
 	fmt.Fprintf(tw, "ingest one new file into the store (%s)\t%.0f ms\n", how, r.IngestOneFileMS)
 	fmt.Fprintf(tw, "serving index picks it up (reload)\t%.0f ms\tRSS %+.1f%%\n", r.ReloadOneMS, r.ReloadRSSGrowthPc)
 	fmt.Fprintf(tw, "heap\t%.0f MB\tstore %.0f MB on disk\n", r.HeapMB, r.StoreMB)
+	fmt.Fprintf(tw, "RSS of the loaded store (in-process, after GC)\t%.2f KiB/passage\n", r.LoadedRSSKiB)
 	tw.Flush()
 }

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -235,19 +237,36 @@ func TestStoreTrialsKill9(t *testing.T) {
 	n := trials(t)
 	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 9))
 	var committed []int
+	midway := 0 // kills that landed after a commit and before the end
 	for trial := range n {
 		data := t.TempDir()
-		const files = 200
+		const files = 600 // several batches: seconds of ingest to kill somewhere in
 		src := articles(t, "delta", files, 1)
+		// Killed when its progress reaches a random file: anywhere from
+		// before the first commit to after the last.
+		at := 1 + r.IntN(files)
 		c := cli(t, data, "ingest", src)
+		progress, err := c.StderrPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := c.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Duration(r.IntN(1500)) * time.Millisecond)
+		sc := bufio.NewScanner(progress)
+		for lines := 0; sc.Scan(); {
+			if lines++; lines >= at {
+				break
+			}
+		}
 		_ = c.Process.Signal(syscall.SIGKILL)
+		_, _ = io.Copy(io.Discard, progress)
 		_ = c.Wait()
 		ids := storedIDs(t, data) // the store opens, whatever the kill left
-		committed = append(committed, len(ids))
+		committed = append(committed, len(ids)-5)
+		if n := len(ids) - 5; n > 0 && n < files {
+			midway++
+		}
 		out, errOut, code := cliRun(t, data, "ingest", src)
 		added, updated, unchanged := summary(t, out)
 		if code != 0 || added+unchanged != files || updated != 0 {
@@ -261,7 +280,7 @@ func TestStoreTrialsKill9(t *testing.T) {
 			t.Fatalf("trial %d: %d sources after completing, want %d", trial, len(ids), files+5)
 		}
 	}
-	t.Logf("%d kill -9 trials; sources visible right after each kill: %v", n, committed)
+	t.Logf("%d kill -9 trials (%d between commits); articles stored right after each kill: %v", n, midway, committed)
 }
 
 // dirDigest is every file's name and content hash in dir.
