@@ -44,9 +44,10 @@ type Index struct {
 	kw       *bm25
 	vecs     *vectorSet // the collection's vectors, contiguous for search (vectors.go)
 	builtin  map[string]bool
-	// textHash holds the stored text hash of documents loaded without
-	// their text (Options.DocumentsOnly).
+	// textHash and words describe stored documents held without their
+	// text (fetched from the store on demand, see Document).
 	textHash map[string]string
+	words    map[string]int
 	// legacy holds the vectors of a store in the old layout while it is
 	// imported, so the import embeds nothing they cover.
 	legacy *vectorSet
@@ -138,7 +139,8 @@ func Open(ctx context.Context, o Options) (*Index, error) {
 
 func newIndex(emb Embedder, log *slog.Logger, chunk ChunkOptions) *Index {
 	ix := &Index{emb: emb, log: log, chunk: chunk, docs: map[string]Document{}, passages: map[string]Passage{},
-		byDoc: map[string][]string{}, kw: newBM25(), builtin: map[string]bool{}, textHash: map[string]string{}}
+		byDoc: map[string][]string{}, kw: newBM25(), builtin: map[string]bool{}, textHash: map[string]string{},
+		words: map[string]int{}}
 	ix.resetVectors()
 	return ix
 }
@@ -259,8 +261,8 @@ func (ix *Index) load(ctx context.Context, docsOnly bool) error {
 	sizes := func(docs, passages int) {
 		ix.docs = make(map[string]Document, docs)
 		ix.byDoc = make(map[string][]string, docs)
+		ix.textHash, ix.words = make(map[string]string, docs), make(map[string]int, docs)
 		if docsOnly {
-			ix.textHash = make(map[string]string, docs)
 			return
 		}
 		ix.passages = make(map[string]Passage, passages)
@@ -273,9 +275,7 @@ func (ix *Index) load(ctx context.Context, docsOnly bool) error {
 	}
 	info, err := ix.st.Load(ctx, ix.emb.Name(), sizes, func(d store.Document) {
 		ix.docs[d.ID] = fromStoreDoc(d)
-		if docsOnly {
-			ix.textHash[d.ID] = d.TextHash
-		}
+		ix.textHash[d.ID], ix.words[d.ID] = d.TextHash, d.Words
 	}, passageFn, onVector)
 	if len(batch) > 0 {
 		batches <- batch
@@ -579,6 +579,7 @@ func (ix *Index) uninstallDoc(ctx context.Context, id string) {
 	delete(ix.docs, id)
 	delete(ix.builtin, id)
 	delete(ix.textHash, id)
+	delete(ix.words, id)
 }
 
 // Reindex embeds, with this index's embedder, every stored passage that
@@ -680,18 +681,41 @@ func (ix *Index) Sources() []Source {
 	defer ix.mu.RUnlock()
 	out := make([]Source, 0, len(ix.docs))
 	for _, d := range ix.docs {
+		words, ok := ix.words[d.ID]
+		if !ok {
+			words = len(strings.Fields(d.Text))
+		}
 		out = append(out, Source{ID: d.ID, Title: d.Title, TitleDerived: d.TitleDerived, Published: d.Published,
-			Site: d.Site, URL: d.URL, Words: len(strings.Fields(d.Text)), Passages: len(ix.byDoc[d.ID])})
+			Site: d.Site, URL: d.URL, Words: words, Passages: len(ix.byDoc[d.ID])})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }
 
-// Document returns one indexed article.
+// Document returns one indexed article, with its text.
 func (ix *Index) Document(id string) (Document, bool) {
+	// The bot's interface has no context; the read is one indexed row.
+	return ix.DocumentContext(context.Background(), id)
+}
+
+// DocumentContext is Document with a context for the store read: a
+// stored article's text is not kept in memory, it is read when asked for.
+func (ix *Index) DocumentContext(ctx context.Context, id string) (Document, bool) {
 	ix.mu.RLock()
-	defer ix.mu.RUnlock()
 	d, ok := ix.docs[id]
+	_, lazy := ix.textHash[id]
+	st := ix.st
+	ix.mu.RUnlock()
+	if !ok || !lazy || d.Text != "" || st == nil {
+		return d, ok
+	}
+	text, found, err := st.Text(ctx, id)
+	if err != nil {
+		ix.log.Warn("reading an article's text from the store", "id", id, "err", err)
+	}
+	if found {
+		d.Text = text
+	}
 	return d, ok
 }
 

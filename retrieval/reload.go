@@ -37,12 +37,14 @@ func (ix *Index) Reload(ctx context.Context) error {
 		terms    [][]string
 		keys     []string
 		vecs     [][]float32
+		textHash string
+		words    int
 	}
 	changed := map[string]*change{}
 	var order []string
 	var removed []string
 	info, err := st.Changes(ctx, since, ix.emb.Name(), func(d store.Document) {
-		changed[d.ID] = &change{doc: fromStoreDoc(d)}
+		changed[d.ID] = &change{doc: fromStoreDoc(d), textHash: d.TextHash, words: d.Words}
 		order = append(order, d.ID)
 	}, func(p store.Passage) {
 		if c := changed[p.DocID]; c != nil {
@@ -63,6 +65,7 @@ func (ix *Index) Reload(ctx context.Context) error {
 		return nil
 	}
 	ix.mu.Lock()
+	defer ix.mu.Unlock()
 	for _, id := range removed {
 		if !ix.builtin[id] {
 			ix.uninstallDoc(ctx, id)
@@ -71,15 +74,14 @@ func (ix *Index) Reload(ctx context.Context) error {
 	for _, id := range order {
 		c := changed[id]
 		ix.installDoc(ctx, c.doc, c.passages, c.terms, c.keys, c.vecs)
+		ix.textHash[id], ix.words[id] = c.textHash, c.words
 	}
 	ix.seq = info.Seq
-	docs, passages := len(ix.docs), len(ix.passages)
-	ix.mu.Unlock()
 	if len(info.Skipped) > 0 {
 		ix.reportLoad(info, 0)
 	}
 	ix.log.Info("index updated from the store", "dir", ix.dir, "changed", len(order), "removed", len(removed),
-		"documents", docs, "passages", passages)
+		"documents", len(ix.docs), "passages", len(ix.passages))
 	return nil
 }
 

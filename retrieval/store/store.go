@@ -81,9 +81,25 @@ type Document struct {
 	Path         string // the source file it was ingested from
 	Text         string
 	Hash         string
-	// TextHash is TextHash(Text), set by the store; a documents-only Load
-	// returns it with Text empty.
+	// TextHash is TextHash(Text) and Words the number of words in it, set
+	// by the store. Load and Changes return them with Text empty: readers
+	// fetch an article's text when they need it (Store.Text), so a big
+	// store's texts do not sit in every process's memory.
 	TextHash string
+	Words    int
+}
+
+// Text returns a stored document's text.
+func (s *Store) Text(ctx context.Context, id string) (string, bool, error) {
+	var text string
+	err := s.db.QueryRowContext(ctx, `SELECT text FROM documents WHERE id = ?`, id).Scan(&text)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, s.wrap("reading", err)
+	}
+	return text, true, nil
 }
 
 // TextHash is the hash the store keeps of a document's text.
@@ -381,11 +397,7 @@ func (s *Store) Load(ctx context.Context, embedder string, onSizes func(docs, pa
 		if onSizes != nil {
 			onSizes(info.Documents, info.Passages)
 		}
-		cols := "text"
-		if onPassage == nil {
-			cols = "''" // documents only: the text hash stands in for the text
-		}
-		if err := readDocs(ctx, c, `SELECT id, title, title_derived, published, site, url, path, `+cols+`, hash, text_hash FROM documents ORDER BY id`, nil, onDoc, &info); err != nil {
+		if err := readDocs(ctx, c, `SELECT id, title, title_derived, published, site, url, path, '', hash, text_hash, words FROM documents ORDER BY id`, nil, onDoc, &info); err != nil {
 			return err
 		}
 		if onPassage == nil {
@@ -449,7 +461,7 @@ func readDocs(ctx context.Context, c *sql.Conn, query string, args []any, onDoc 
 		var d Document
 		var derived int
 		var pub string
-		if err := rows.Scan(&d.ID, &d.Title, &derived, &pub, &d.Site, &d.URL, &d.Path, &d.Text, &d.Hash, &d.TextHash); err != nil {
+		if err := rows.Scan(&d.ID, &d.Title, &derived, &pub, &d.Site, &d.URL, &d.Path, &d.Text, &d.Hash, &d.TextHash, &d.Words); err != nil {
 			info.Skipped = append(info.Skipped, fmt.Sprintf("document row: %v", err))
 			continue
 		}
@@ -580,7 +592,7 @@ func (s *Store) Changes(ctx context.Context, since int64, embedder string,
 			in := strings.Join(ph, ",")
 			// Document then its passages: readers apply a document whole.
 			var docs []Document
-			if err := readDocs(ctx, c, `SELECT id, title, title_derived, published, site, url, path, text, hash, text_hash FROM documents WHERE id IN (`+in+`) ORDER BY id`,
+			if err := readDocs(ctx, c, `SELECT id, title, title_derived, published, site, url, path, '', hash, text_hash, words FROM documents WHERE id IN (`+in+`) ORDER BY id`,
 				args, func(d Document) { docs = append(docs, d) }, &info); err != nil {
 				return err
 			}
@@ -694,8 +706,8 @@ func apply(ctx context.Context, tx *sql.Tx, b Batch) error {
 			return err
 		}
 	}
-	putD, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO documents(id, title, title_derived, published, site, url, path, text, hash, text_hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	putD, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO documents(id, title, title_derived, published, site, url, path, text, hash, text_hash, words)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return err
 	}
@@ -711,7 +723,7 @@ func apply(ctx context.Context, tx *sql.Tx, b Batch) error {
 		if _, err := delP.ExecContext(ctx, d.ID); err != nil {
 			return err
 		}
-		if _, err := putD.ExecContext(ctx, d.ID, d.Title, d.TitleDerived, pub, d.Site, d.URL, d.Path, d.Text, d.Hash, TextHash(d.Text)); err != nil {
+		if _, err := putD.ExecContext(ctx, d.ID, d.Title, d.TitleDerived, pub, d.Site, d.URL, d.Path, d.Text, d.Hash, TextHash(d.Text), len(strings.Fields(d.Text))); err != nil {
 			return err
 		}
 		if _, err := change.ExecContext(ctx, d.ID); err != nil {

@@ -66,8 +66,12 @@ func TestRoundTripAndChanges(t *testing.T) {
 	if len(docs) != 3 || len(ps) != 6 || info.Vectors != 6 || len(info.Skipped) != 0 {
 		t.Fatalf("loaded %d docs, %d passages, %d vectors, skipped %v", len(docs), len(ps), info.Vectors, info.Skipped)
 	}
-	if d := docs["a-doc"]; !d.Published.Equal(time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC)) || d.Path != "/src/a-doc.txt" {
+	if d := docs["a-doc"]; !d.Published.Equal(time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC)) || d.Path != "/src/a-doc.txt" ||
+		d.Words != 6 || d.TextHash != TextHash("First sentence of a-doc. Second one.") {
 		t.Errorf("document fields not kept: %+v", d)
+	}
+	if text, ok, err := r.Text(context.Background(), "a-doc"); err != nil || !ok || text != "First sentence of a-doc. Second one." {
+		t.Errorf("Text = %q, %v, %v", text, ok, err)
 	}
 	if p := ps[1]; !slices.Equal(p.Sentences, []string{"First sentence of a-doc.", "Second one."}) || p.Vector[2] != 1 {
 		t.Errorf("passage not kept: %+v", p)
@@ -85,12 +89,12 @@ func TestRoundTripAndChanges(t *testing.T) {
 	}
 	var changed, removed []string
 	var passages int
-	ch, err := r.Changes(ctx, info.Seq, "hash-test", func(d Document) { changed = append(changed, d.ID+":"+d.Text) },
+	ch, err := r.Changes(ctx, info.Seq, "hash-test", func(d Document) { changed = append(changed, d.ID+":"+d.TextHash) },
 		func(Passage) { passages++ }, func(id string) { removed = append(removed, id) })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(changed, []string{"a-doc:Changed."}) || !slices.Equal(removed, []string{"c-doc"}) || passages != 1 || ch.Seq <= info.Seq {
+	if !slices.Equal(changed, []string{"a-doc:" + TextHash("Changed.")}) || !slices.Equal(removed, []string{"c-doc"}) || passages != 1 || ch.Seq <= info.Seq {
 		t.Errorf("changes: %v removed %v passages %d seq %d→%d", changed, removed, passages, info.Seq, ch.Seq)
 	}
 	// The passage dropped from a-doc and c-doc's passages took their now

@@ -12,7 +12,9 @@ CREATE TABLE IF NOT EXISTS documents (
 	hash TEXT NOT NULL,
 	-- sha256 of text: an ingest compares files with documents without
 	-- loading every article's text
-	text_hash TEXT NOT NULL DEFAULT ''
+	text_hash TEXT NOT NULL DEFAULT '',
+	-- words in text: listing articles needs no text either
+	words INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS passages (
 	id TEXT PRIMARY KEY,
