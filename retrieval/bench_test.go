@@ -71,9 +71,13 @@ func BenchmarkChromemQuery(b *testing.B) {
 	ix := benchIndex(b)
 	qv := queryVectors(b)
 	ctx := context.Background()
+	col, err := ix.Collection(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
 	i := 0
 	for b.Loop() {
-		if _, err := ix.ChromemQuery(ctx, qv[i%len(qv)], 50); err != nil {
+		if _, err := retrieval.ChromemQueryOn(ctx, col, qv[i%len(qv)], 50); err != nil {
 			b.Fatal(err)
 		}
 		i++
@@ -128,4 +132,35 @@ func BenchmarkEmbed(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(texts)*b.N)/b.Elapsed().Seconds(), "passages/s")
+}
+
+// BenchmarkOpenStore is a reader's start-up on a stored corpus: documents,
+// passages with their stored terms, and vectors loaded, nothing re-chunked
+// or re-analysed (the path `talkbot ask` takes on a data dir).
+func BenchmarkOpenStore(b *testing.B) {
+	src, err := seeds.Documents()
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	w, err := retrieval.Open(context.Background(), retrieval.Options{Dir: dir})
+	if err != nil {
+		b.Fatal(err)
+	}
+	const n = 5000
+	if _, err := w.Add(context.Background(), retrieval.SyntheticCorpus(src, n, 1)...); err != nil {
+		b.Fatal(err)
+	}
+	w.Close()
+	for b.Loop() {
+		ix, err := retrieval.Open(context.Background(), retrieval.Options{Dir: dir, ReadOnly: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if ix.Len() != n {
+			b.Fatalf("loaded %d passages, want %d", ix.Len(), n)
+		}
+		ix.Close()
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/n, "µs/passage")
 }

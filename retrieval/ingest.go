@@ -36,8 +36,11 @@ type IngestOptions struct {
 	Prune bool
 	// Progress, when set, is called after each file with what happened to it.
 	Progress func(FileResult)
+	// ReservedIDs are taken by articles that are not in the store (the
+	// built-in ones): a new file never gets one of them as its ID.
+	ReservedIDs []string
 	// Batch is how many changed documents are indexed together (default 32):
-	// larger batches write the manifest less often.
+	// each batch is one transaction, so a kill loses at most one batch.
 	Batch int
 }
 
@@ -110,6 +113,9 @@ func (ix *Index) Ingest(ctx context.Context, paths []string, o IngestOptions) (I
 
 	byPath := map[string]string{} // absolute path → ID, for stable IDs
 	taken := map[string]string{}  // ID → path ("" for built-in articles)
+	for _, id := range o.ReservedIDs {
+		taken[id] = ""
+	}
 	for _, d := range ix.Documents() {
 		taken[d.ID] = d.Path
 		if d.Path != "" {
@@ -124,11 +130,19 @@ func (ix *Index) Ingest(ctx context.Context, paths []string, o IngestOptions) (I
 			return nil
 		}
 		st, err := ix.Add(ctx, batch...)
-		rep.Embedded += st.Embedded
 		if err != nil {
+			// The batch was not committed: it counts as nothing stored.
 			return fmt.Errorf("indexing %d documents: %w", len(batch), err)
 		}
+		rep.Embedded += st.Embedded
 		for _, fr := range batchRes {
+			// Counted once committed, so a failed run's summary is what
+			// the store holds.
+			if fr.Status == FileUpdated {
+				rep.Updated++
+			} else {
+				rep.Added++
+			}
 			report(fr)
 		}
 		batch, batchRes = batch[:0], batchRes[:0]
@@ -150,16 +164,16 @@ func (ix *Index) Ingest(ctx context.Context, paths []string, o IngestOptions) (I
 		taken[id], byPath[path] = path, id
 		fr := FileResult{Path: path, ID: id, Status: FileAdded}
 		if old, exists := ix.Document(id); exists {
-			if old.Hash == d.Hash && old.Text == d.Text && old.Title == d.Title {
+			ix.mu.RLock()
+			same := ix.sameDocument(old, d)
+			ix.mu.RUnlock()
+			if same {
 				rep.Unchanged++
 				fr.Status = FileUnchanged
 				report(fr)
 				continue
 			}
 			fr.Status = FileUpdated
-			rep.Updated++
-		} else {
-			rep.Added++
 		}
 		batch = append(batch, d)
 		batchRes = append(batchRes, fr)

@@ -219,7 +219,7 @@ func TestIngestSkipsBadFilesAndKeepsIndexWhole(t *testing.T) {
 		t.Errorf("index changed: %d docs/%d passages, was %d/%d", len(ix.Sources()), ix.Len(), docsBefore, passagesBefore)
 	}
 	// The store on disk is whole too: a fresh process sees every article.
-	re, err := Open(ctx, Options{Dir: dataDir})
+	re, err := Open(ctx, Options{Dir: dataDir, ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,5 +276,44 @@ func TestIngestIDsAreStableAndUnique(t *testing.T) {
 	}
 	if _, ok := ix.Document(byPath["b/talks.md"]); !ok || len(ix.Documents()) != 5+3 {
 		t.Errorf("IDs changed on re-ingest: %d documents", len(ix.Documents()))
+	}
+}
+
+// downAfter embeds for the first n calls, then fails like a server gone away.
+type downAfter struct {
+	HashEmbedder
+	n *atomic.Int64
+}
+
+func (d downAfter) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	if d.n.Add(-1) < 0 {
+		return nil, errors.New("connection refused")
+	}
+	return d.HashEmbedder.Embed(ctx, texts)
+}
+
+// An ingest that fails part-way counts what it stored, and that much is
+// in the store for the next process.
+func TestIngestSummaryCountsWhatWasStored(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dataDir := t.TempDir()
+	calls := new(atomic.Int64)
+	calls.Store(1) // the first batch embeds, the second fails
+	ix, err := Open(ctx, Options{Dir: dataDir, Embedder: downAfter{NewHashEmbedder(0), calls}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	rep, err := ix.Ingest(ctx, []string{copyFixtures(t)}, IngestOptions{Batch: 1})
+	if err == nil {
+		t.Fatal("ingest with the embedder down succeeded")
+	}
+	if rep.Added != 1 || rep.Updated != 0 {
+		t.Errorf("summary after a failure: %s; want added 1", rep.Summary())
+	}
+	ix.Close()
+	if got := len(openReader(t, dataDir, nil).Sources()); got != 1 {
+		t.Errorf("store holds %d articles, summary said 1", got)
 	}
 }

@@ -2,7 +2,9 @@ package retrieval
 
 import (
 	"context"
+
 	"fmt"
+	chromem "github.com/philippgille/chromem-go"
 	"math/rand/v2"
 	"runtime"
 	"strings"
@@ -14,16 +16,33 @@ import (
 // vectors, and the synthetic corpus they run on.
 
 // ChromemQuery runs chromem-go's own QueryEmbedding for the n nearest
-// passages to q over the index's collection — the baseline Search's vector
-// scan replaces — and returns their IDs, best first.
+// passages to q over a collection of the index's vectors — the baseline
+// Search's vector scan replaces — and returns their IDs, best first. It
+// builds the collection each call; loops use Collection and ChromemQueryOn.
 func (ix *Index) ChromemQuery(ctx context.Context, q []float32, n int) ([]string, error) {
+	col, err := ix.Collection(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return ChromemQueryOn(ctx, col, q, n)
+}
+
+// Collection is a chromem-go collection over the index's vectors, sharing
+// their memory; build it once and query it with ChromemQueryOn.
+func (ix *Index) Collection(ctx context.Context) (*chromem.Collection, error) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	n = min(n, ix.col.Count())
+	return ix.collection(ctx)
+}
+
+// ChromemQueryOn is chromem-go's QueryEmbedding over col: the IDs of the n
+// nearest passages to q, best first.
+func ChromemQueryOn(ctx context.Context, col *chromem.Collection, q []float32, n int) ([]string, error) {
+	n = min(n, col.Count())
 	if n <= 0 {
 		return nil, nil
 	}
-	rs, err := ix.col.QueryEmbedding(ctx, q, n, nil, nil)
+	rs, err := col.QueryEmbedding(ctx, q, n, nil, nil)
 	if err != nil {
 		return nil, fmt.Errorf("chromem-go query: %w", err)
 	}

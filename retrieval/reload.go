@@ -3,60 +3,93 @@ package retrieval
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
+
+	"github.com/talkbot/talkbot/retrieval/store"
 )
 
-// Reload makes a persistent index match its directory again, picking up
-// documents that another process (talkbot ingest) added, changed or pruned.
-// The new state — manifest, vectors, passages, keyword index — is built
-// aside and swapped in under the lock in one step, so a search running
-// meanwhile sees the old corpus or the new one, never a half-built one; a
-// reload that fails leaves the old state serving. An in-memory index has
-// nothing to reload.
+// Reload brings a store-backed index up to date with what other processes
+// (talkbot ingest) committed since it last looked: only the documents added,
+// changed or removed since its change counter are read, each applied whole
+// under the lock, so a search meanwhile sees a document's old version or
+// its new one, never a mix, and memory does not double. A reader that found
+// no store at Open picks it up here once an ingest has created it. An
+// in-memory index has nothing to reload.
 func (ix *Index) Reload(ctx context.Context) error {
 	if ix.dir == "" {
 		return nil
 	}
-	seen := manifestStamp(filepath.Join(ix.dir, manifestName)) // before reading: a later write differs
-	m, err := readManifest(filepath.Join(ix.dir, manifestName))
+	ix.mu.RLock()
+	st, since := ix.st, ix.seq
+	ix.mu.RUnlock()
+	if st == nil {
+		var err error
+		if st, err = openStore(ctx, ix.dir, true, ix.log); err != nil || st == nil {
+			return err
+		}
+		ix.mu.Lock()
+		ix.st = st
+		ix.mu.Unlock()
+	}
+	type change struct {
+		doc      Document
+		passages []Passage
+		terms    [][]string
+		keys     []string
+		vecs     [][]float32
+		textHash string
+		words    int
+	}
+	changed := map[string]*change{}
+	var order []string
+	var removed []string
+	info, err := st.Changes(ctx, since, ix.emb.Name(), func(d store.Document) {
+		changed[d.ID] = &change{doc: fromStoreDoc(d), textHash: d.TextHash, words: d.Words}
+		order = append(order, d.ID)
+	}, func(p store.Passage) {
+		if c := changed[p.DocID]; c != nil {
+			c.passages = append(c.passages, fromStorePassage(p))
+			c.terms = append(c.terms, p.Terms)
+			c.keys = append(c.keys, p.EmbedKey)
+			var v []float32
+			if p.VectorRaw != nil {
+				v = store.DecodeVector(nil, p.VectorRaw) // p.VectorRaw is reused by the next row
+			}
+			c.vecs = append(c.vecs, v)
+		}
+	}, func(id string) { removed = append(removed, id) })
 	if err != nil {
 		return fmt.Errorf("reloading the index: %w", err)
 	}
-	if m.Embedder != "" && m.Embedder != ix.emb.Name() {
-		// Vectors from another model are not comparable with our queries.
-		return fmt.Errorf("reloading the index: the store was built with embedder %q, this process uses %q",
-			m.Embedder, ix.emb.Name())
+	if info.Seq == since {
+		return nil
 	}
-	nx := &Index{emb: ix.emb, log: ix.log, dir: ix.dir, chunk: ix.chunk,
-		docs: map[string]Document{}, passages: map[string]Passage{}, byDoc: map[string][]string{}, kw: newBM25()}
-	// The vector file is replaced by rename, so it is read whole or not at all.
-	if err := nx.openVectorStore(true); err != nil {
-		return fmt.Errorf("reloading the vector store: %w", err)
-	}
-	// Passages whose vectors are on disk are reused; any missing (a writer
-	// died between vectors and manifest) are embedded here.
-	st, err := nx.add(ctx, m.Documents, true)
-	if err != nil {
-		return fmt.Errorf("reloading the index: %w", err)
-	}
-
 	ix.mu.Lock()
-	before := len(ix.docs)
-	ix.db, ix.col, ix.docs, ix.passages, ix.byDoc, ix.kw = nx.db, nx.col, nx.docs, nx.passages, nx.byDoc, nx.kw
-	ix.vecs, ix.seen = nx.vecs, seen
-	after, passages := len(ix.docs), len(ix.passages)
-	ix.mu.Unlock()
-	ix.log.Info("index reloaded", "dir", ix.dir, "documents_before", before, "documents", after,
-		"passages", passages, "embedded", st.Embedded)
+	defer ix.mu.Unlock()
+	for _, id := range removed {
+		if !ix.builtin[id] {
+			ix.uninstallDoc(ctx, id)
+		}
+	}
+	for _, id := range order {
+		c := changed[id]
+		ix.installDoc(ctx, c.doc, c.passages, c.terms, c.keys, c.vecs)
+		ix.textHash[id], ix.words[id] = c.textHash, c.words
+	}
+	ix.seq = info.Seq
+	if len(info.Skipped) > 0 {
+		ix.reportLoad(info, 0)
+	}
+	ix.log.Info("index updated from the store", "dir", ix.dir, "changed", len(order), "removed", len(removed),
+		"documents", len(ix.docs), "passages", len(ix.passages))
 	return nil
 }
 
-// Watch reloads the index whenever its manifest changes on disk, checking
-// every interval, until ctx ends. A failed reload is logged and retried at
-// the next check; the index keeps serving what it had. `serve` runs it so
-// articles ingested meanwhile are answered without a restart.
+// Watch applies the store's changes whenever its change counter moves,
+// checking every interval (a cheap read), until ctx ends. A failed update
+// is logged and retried at the next check; the index keeps serving what it
+// had. `serve` runs it so articles ingested meanwhile are answered without
+// a restart.
 func (ix *Index) Watch(ctx context.Context, interval time.Duration) error {
 	if ix.dir == "" {
 		<-ctx.Done()
@@ -65,12 +98,6 @@ func (ix *Index) Watch(ctx context.Context, interval time.Duration) error {
 	if interval <= 0 {
 		interval = 2 * time.Second
 	}
-	path := filepath.Join(ix.dir, manifestName)
-	// Start from the version the index holds, not what is on disk now: an
-	// ingest that finished between Open and this call must still be seen.
-	ix.mu.RLock()
-	last := ix.seen
-	ix.mu.RUnlock()
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -79,34 +106,20 @@ func (ix *Index) Watch(ctx context.Context, interval time.Duration) error {
 			return nil
 		case <-t.C:
 		}
-		cur := manifestStamp(path)
-		if cur == last {
-			continue
+		ix.mu.RLock()
+		st, seen := ix.st, ix.seq
+		ix.mu.RUnlock()
+		if st != nil {
+			cur, err := st.Seq(ctx)
+			if err == nil && cur == seen {
+				continue
+			}
 		}
-		// The stamp is taken before reading, so a write that lands during
-		// the reload changes it again and is picked up next time.
 		if err := ix.Reload(ctx); err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
-			ix.log.Warn("index reload failed; still serving the previous corpus", "err", err)
-			continue
+			ix.log.Warn("index update failed; still serving the previous corpus", "err", err)
 		}
-		last = cur
 	}
-}
-
-// stamp identifies one version of the manifest file cheaply.
-type stamp struct {
-	mod  time.Time
-	size int64
-	ok   bool
-}
-
-func manifestStamp(path string) stamp {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return stamp{} // missing or unreadable: "no manifest" until it is back
-	}
-	return stamp{mod: fi.ModTime(), size: fi.Size(), ok: true}
 }

@@ -14,7 +14,8 @@ func TestReloadPicksUpIngestWithoutFailedSearches(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
-	serving := openSeeds(t, dir, newTally())
+	storeSeeds(t, dir, nil)
+	serving := openReader(t, dir, newTally())
 	const geneva = "How many working groups did the negotiators agree in Geneva?"
 	if _, doc := topDoc(t, serving, geneva); doc == "geneva-working-groups" {
 		t.Fatal("precondition: not ingested yet")
@@ -48,6 +49,7 @@ func TestReloadPicksUpIngestWithoutFailedSearches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer writer.Close()
 	if _, err := writer.Ingest(ctx, []string{copyFixtures(t)}, IngestOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +81,8 @@ func TestWatchReloadsOnManifestChange(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	dir := t.TempDir()
-	serving := openSeeds(t, dir, nil)
+	storeSeeds(t, dir, nil)
+	serving := openReader(t, dir, nil)
 	done := make(chan error, 1)
 	go func() { done <- serving.Watch(ctx, 20*time.Millisecond) }()
 
@@ -87,6 +90,7 @@ func TestWatchReloadsOnManifestChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer writer.Close()
 	if _, err := writer.Ingest(ctx, []string{copyFixtures(t)}, IngestOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -120,24 +124,34 @@ func TestWatchReloadsOnManifestChange(t *testing.T) {
 	}
 }
 
-func TestReloadFailureKeepsServing(t *testing.T) {
+// An ingest by a process with another embedder is picked up, answered by
+// keywords (its vectors are not comparable), and destroys no stored vector.
+func TestReloadOfAnotherEmbeddersIngest(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
-	serving := openSeeds(t, dir, nil)
-	// Another process used a different embedder: its vectors do not fit.
+	storeSeeds(t, dir, nil)
+	serving := openReader(t, dir, nil)
+	vectors := serving.vecs.len()
 	other, err := Open(ctx, Options{Dir: dir, Embedder: NewHashEmbedder(64)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := other.Add(ctx, seedDocs(t)...); err != nil {
+	if _, err := other.Ingest(ctx, []string{copyFixtures(t)}, IngestOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := serving.Reload(ctx); err == nil {
-		t.Error("reload accepted vectors from another embedder")
+	other.Close()
+	if err := serving.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, doc := topDoc(t, serving, "How many working groups did the negotiators agree in Geneva?"); doc != "geneva-working-groups" {
+		t.Errorf("article ingested with another embedder not answered by keywords: top %q", doc)
 	}
 	if r, err := serving.Search(ctx, "How long did Witkoff meet Putin?", SearchOptions{}); err != nil || r.Weak || len(r.Hits) == 0 {
-		t.Errorf("index stopped answering after a failed reload: %v", err)
+		t.Errorf("index stopped answering: %v", err)
+	}
+	if got := openReader(t, dir, nil).vecs.len(); got != vectors || serving.vecs.len() != vectors {
+		t.Errorf("stored vectors of the first embedder: %d (serving %d), want %d", got, serving.vecs.len(), vectors)
 	}
 	inMemory := openSeeds(t, "", nil)
 	if err := inMemory.Reload(ctx); err != nil {

@@ -114,6 +114,9 @@ func (ix *Index) Search(ctx context.Context, query string, o SearchOptions) (Res
 		// "latest" asks for order, not for a topic the text must contain.
 		terms = Analyze(StripRecency(query))
 	}
+	if o.Mode == Hybrid && ix.vectorsPartial() {
+		o.Mode = KeywordOnly // see vectorsPartial
+	}
 	// Embed before taking the lock: a remote embedder may be slow.
 	var qv []float32
 	if o.Mode != KeywordOnly {

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/talkbot/talkbot/retrieval/store"
 )
 
 func TestFuseRRF(t *testing.T) {
@@ -123,15 +125,38 @@ func dot(a, b []float32) float64 {
 	return s
 }
 
+// openSeeds opens an index on dir (in memory when ""), for writing, with
+// the seed articles added (stored, when there is a dir). It is closed, and
+// the writer lock released, when the test ends.
 func openSeeds(t testing.TB, dir string, emb Embedder) *Index {
 	t.Helper()
 	ix, err := Open(context.Background(), Options{Dir: dir, Embedder: emb})
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { ix.Close() })
 	if _, err := ix.Add(context.Background(), seedDocs(t)...); err != nil {
 		t.Fatal(err)
 	}
+	return ix
+}
+
+// storeSeeds stores the seed articles in dir and closes the writer.
+func storeSeeds(t testing.TB, dir string, emb Embedder) {
+	t.Helper()
+	if err := openSeeds(t, dir, emb).Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// openReader opens dir read-only, as ask and serve do.
+func openReader(t testing.TB, dir string, emb Embedder) *Index {
+	t.Helper()
+	ix, err := Open(context.Background(), Options{Dir: dir, Embedder: emb, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
 	return ix
 }
 
@@ -198,31 +223,46 @@ func TestPersistentIndexRestartEmbedsNothing(t *testing.T) {
 	if first == 0 || first != ix.Len() {
 		t.Fatalf("first start embedded %d passages, index has %d", first, ix.Len())
 	}
+	ix.Close()
 	n = 0
-	ix2 := openSeeds(t, dir, emb)
+	ix2 := openReader(t, dir, emb)
 	if n != 0 {
 		t.Errorf("restart on unchanged text embedded %d passages, want 0", n)
+	}
+	if ix2.Len() != first || ix2.vecs.len() != first {
+		t.Errorf("restart loaded %d passages and %d vectors, want %d", ix2.Len(), ix2.vecs.len(), first)
 	}
 	r, err := ix2.Search(context.Background(), "Kirill Dmitriev Miami", SearchOptions{})
 	if err != nil || len(r.Hits) == 0 || r.Hits[0].Passage.DocID != "002_5f20617c4fac4dcb" {
 		t.Fatalf("restarted index does not search: %v %+v", err, r.Hits)
 	}
 
-	// Another embedder: the old vectors are not comparable, so all re-embed.
+	// Another embedder, reading or even writing: nothing is re-embedded
+	// behind the user's back (it may be a paid API) and the stored vectors
+	// survive; it answers by keywords.
 	n = 0
-	openSeeds(t, dir, countingEmbedder{NewHashEmbedder(64), &n})
-	if n != first {
-		t.Errorf("embedder change re-embedded %d passages, want %d", n, first)
+	other := openSeeds(t, dir, countingEmbedder{NewHashEmbedder(64), &n})
+	if n != 0 || other.vecs.len() != 0 {
+		t.Errorf("another embedder embedded %d passages (holds %d vectors), want 0", n, other.vecs.len())
+	}
+	r, err = other.Search(context.Background(), "Kirill Dmitriev Miami", SearchOptions{})
+	if err != nil || len(r.Hits) == 0 || r.Hits[0].Passage.DocID != "002_5f20617c4fac4dcb" {
+		t.Fatalf("index with another embedder does not answer by keywords: %v %+v", err, r.Hits)
+	}
+	other.Close()
+	n = 0
+	if back := openReader(t, dir, emb); n != 0 || back.vecs.len() != first {
+		t.Errorf("the original embedder's vectors did not survive: %d of %d, embedded %d", back.vecs.len(), first, n)
 	}
 }
 
 func TestCorruptStoreIsRebuilt(t *testing.T) {
 	t.Parallel()
-	for _, target := range []string{manifestName, vectorsFile} {
+	for _, target := range []string{store.FileName} {
 		dir := t.TempDir()
-		openSeeds(t, dir, nil)
+		storeSeeds(t, dir, nil)
 		p := filepath.Join(dir, target)
-		if err := os.WriteFile(p, []byte("{not json"), 0o600); err != nil {
+		if err := os.WriteFile(p, []byte("{not a database at all, but long enough to have a header"), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		ix := openSeeds(t, dir, nil)
@@ -232,6 +272,9 @@ func TestCorruptStoreIsRebuilt(t *testing.T) {
 		}
 		if len(ix.Sources()) != 5 {
 			t.Errorf("corrupt %s: %d sources after rebuild", target, len(ix.Sources()))
+		}
+		if aside, _ := filepath.Glob(p + ".corrupt-*"); len(aside) != 1 {
+			t.Errorf("corrupt %s not kept aside: %v", target, aside)
 		}
 	}
 }

@@ -12,13 +12,9 @@ import (
 	"io/fs"
 	"math"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
-	"strconv"
 	"sync"
-
-	chromem "github.com/philippgille/chromem-go"
 )
 
 // vectorSet holds every passage vector in fixed-size blocks of contiguous
@@ -35,7 +31,7 @@ type vectorSet struct {
 	blocks [][]float32 // each vecBlock*dims long; never reallocated
 	ids    []string    // slot → passage ID; "" marks a free slot
 	slots  map[string]int
-	texts  map[string]string // passage ID → the text embedded (shared with chromem-go's Content)
+	texts  map[string]string // passage ID → what the vector was made from (its embed key, or text in a legacy file)
 	free   []int
 }
 
@@ -46,8 +42,8 @@ func newVectorSet() *vectorSet {
 	return &vectorSet{slots: map[string]int{}, texts: map[string]string{}}
 }
 
-// holds reports whether id's vector was made from text: a restart checks
-// every passage, and chromem-go's GetByID would copy each vector to say so.
+// holds reports whether id's vector was made from text (an embed key, or
+// the text itself in a legacy file), without copying the vector.
 func (s *vectorSet) holds(id, text string) bool {
 	t, ok := s.texts[id]
 	return ok && t == text
@@ -71,22 +67,8 @@ func (s *vectorSet) put(id, text string, v []float32) ([]float32, error) {
 	if len(v) != s.dims {
 		return nil, fmt.Errorf("vector of %d dimensions in a store of %d", len(v), s.dims)
 	}
-	slot, ok := s.slots[id]
-	if !ok {
-		if n := len(s.free); n > 0 {
-			slot, s.free = s.free[n-1], s.free[:n-1]
-		} else {
-			slot = len(s.ids)
-			s.ids = append(s.ids, "")
-			if slot/vecBlock == len(s.blocks) {
-				s.blocks = append(s.blocks, make([]float32, vecBlock*s.dims))
-			}
-		}
-		s.ids[slot] = id
-		s.slots[id] = slot
-	}
 	s.texts[id] = text
-	dst := s.vec(slot)
+	dst := s.vec(s.slot(id))
 	copy(dst, v)
 	if mag := magnitude(dst); math.Abs(mag-1) >= 1e-6 && mag > 0 {
 		for i := range dst {
@@ -94,6 +76,49 @@ func (s *vectorSet) put(id, text string, v []float32) ([]float32, error) {
 		}
 	}
 	return dst, nil
+}
+
+// putRaw stores a vector given as little-endian float32 bytes, decoding it
+// straight into its slot.
+func (s *vectorSet) putRaw(id, text string, raw []byte) error {
+	n := len(raw) / 4
+	if s.dims == 0 {
+		if n == 0 {
+			return errors.New("empty vector")
+		}
+		s.dims = n
+	}
+	if n != s.dims || len(raw)%4 != 0 {
+		return fmt.Errorf("vector of %d dimensions in a store of %d", n, s.dims)
+	}
+	dst := s.vec(s.slot(id))
+	s.texts[id] = text
+	// Stored vectors were normalised before they were written (Add), so
+	// this is a plain decode: start-up reads every vector once.
+	for i := range dst {
+		dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+	}
+	return nil
+}
+
+// slot is id's slot, allocating one if it has none.
+func (s *vectorSet) slot(id string) int {
+	slot, ok := s.slots[id]
+	if ok {
+		return slot
+	}
+	if n := len(s.free); n > 0 {
+		slot, s.free = s.free[n-1], s.free[:n-1]
+	} else {
+		slot = len(s.ids)
+		s.ids = append(s.ids, "")
+		if slot/vecBlock == len(s.blocks) {
+			s.blocks = append(s.blocks, make([]float32, vecBlock*s.dims))
+		}
+	}
+	s.ids[slot] = id
+	s.slots[id] = slot
+	return slot
 }
 
 func (s *vectorSet) remove(id string) {
@@ -109,6 +134,20 @@ func (s *vectorSet) remove(id string) {
 }
 
 func (s *vectorSet) len() int { return len(s.slots) }
+
+// normalized is v scaled to unit length, as put would store it (v itself
+// when it already is, or is zero).
+func normalized(v []float32) []float32 {
+	mag := magnitude(v)
+	if math.Abs(mag-1) < 1e-6 || mag == 0 {
+		return v
+	}
+	out := make([]float32, len(v))
+	for i, x := range v {
+		out[i] = float32(float64(x) / mag)
+	}
+	return out
+}
 
 // magnitude is computed as chromem-go does, so a vector we call normalised
 // it does too, and it keeps our slice instead of copying it.
@@ -234,13 +273,8 @@ func siftDown(h []slotScore, i int) {
 	}
 }
 
-// The store's vector file: one file, rewritten whole (to a temporary name,
-// then renamed) whenever the manifest is. chromem-go's persistent DB writes
-// one gob file per passage, named by 32 bits of a hash: at 100k passages
-// restart took ~8 s and about one passage in a store that size collides and
-// silently loses its vector. Its whole-DB export is one gob file but just as
-// slow (floats are gob-encoded one by one). Raw float32 records with a
-// CRC-32C trailer load at disk speed and detect corruption.
+// The vector file of the old store layout (before SQLite), read once to
+// import it (legacy.go):
 //
 //	"TBVEC01\n" dims:u32 count:u32 len:u32 embedder
 //	count × { len:u32 id  len:u32 content  len:u32 doc  index:u32  dims × f32 }
@@ -255,32 +289,12 @@ const (
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// openVectorStore makes an in-memory chromem-go collection over the vectors
-// in ix.dir's vector file when load is set (empty when there is none), and
-// installs both.
-// It fails when the file is unreadable, corrupt, or from another embedder;
-// the caller decides whether that means "rebuild" (Open) or "keep serving
-// the old state" (Reload).
-func (ix *Index) openVectorStore(load bool) error {
-	db := chromem.NewDB()
-	col, err := db.CreateCollection(collectionName, map[string]string{"embedder": ix.emb.Name()}, ix.embedFunc())
-	if err != nil {
-		return fmt.Errorf("creating vector collection: %w", err)
-	}
-	vs := newVectorSet()
-	if load && ix.dir != "" {
-		if err := readVectors(filepath.Join(ix.dir, vectorsFile), ix.emb.Name(), vs, col); err != nil {
-			return err
-		}
-	}
-	ix.db, ix.col, ix.vecs = db, col, vs
-	return nil
-}
-
 // errOtherEmbedder marks a vector file written with another embedder.
 var errOtherEmbedder = errors.New("vectors were made by another embedder")
 
-func readVectors(path, embedder string, vs *vectorSet, col *chromem.Collection) error {
+// readVectors reads a legacy vector file into vs (nothing when it does not
+// exist); the whole file is checked before it counts.
+func readVectors(path, embedder string, vs *vectorSet) error {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -338,7 +352,6 @@ func readVectors(path, embedder string, vs *vectorSet, col *chromem.Collection) 
 	}
 	raw := make([]byte, 4*dims)
 	v := make([]float32, dims)
-	docs := make([]chromem.Document, 0, min(count, 1<<20))
 	for range count {
 		var id, content, doc string
 		var index uint32
@@ -356,12 +369,10 @@ func readVectors(path, embedder string, vs *vectorSet, col *chromem.Collection) 
 		for i := range v {
 			v[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
 		}
-		stored, err := vs.put(id, content, v)
-		if err != nil {
+		_, _ = doc, index // the manifest says which document a passage is of
+		if _, err := vs.put(id, content, v); err != nil {
 			return fail(err)
 		}
-		docs = append(docs, chromem.Document{ID: id, Content: content, Embedding: stored,
-			Metadata: map[string]string{"doc": doc, "index": strconv.Itoa(int(index))}})
 	}
 	var tail [4]byte
 	if _, err := io.ReadFull(r, tail[:]); err != nil {
@@ -374,103 +385,5 @@ func readVectors(path, embedder string, vs *vectorSet, col *chromem.Collection) 
 	if _, err := r.ReadByte(); err != io.EOF {
 		return fail(errors.New("trailing bytes"))
 	}
-	ctx := context.Background()
-	for _, d := range docs {
-		if err := col.AddDocument(ctx, d); err != nil { // in memory: no I/O, no embedding
-			return fail(err)
-		}
-	}
 	return nil
-}
-
-// saveVectors writes the vectors of the live passages; stale ones (of a
-// passage no longer in the manifest) are dropped here.
-func (ix *Index) saveVectors() error {
-	if ix.dir == "" {
-		return nil
-	}
-	path := filepath.Join(ix.dir, vectorsFile)
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return fmt.Errorf("writing vectors: %w", err)
-	}
-	err = ix.writeVectors(f)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("writing vectors: %w", err)
-	}
-	return nil
-}
-
-func (ix *Index) writeVectors(f io.Writer) error {
-	crc := crc32.New(castagnoli)
-	bw := bufio.NewWriterSize(f, 1<<20)
-	w := io.MultiWriter(bw, crc)
-	vs := ix.vecs
-	ids := make([]string, 0, vs.len())
-	for id := range vs.slots {
-		if _, ok := ix.passages[id]; ok {
-			ids = append(ids, id)
-		}
-	}
-	slices.Sort(ids) // stable files for identical stores
-	var b []byte
-	putU32 := func(x uint32) { b = binary.LittleEndian.AppendUint32(b, x) }
-	putStr := func(s string) { putU32(uint32(len(s))); b = append(b, s...) }
-	b = append(b, vectorsMagic...)
-	putU32(uint32(vs.dims))
-	putU32(uint32(len(ids)))
-	putStr(ix.emb.Name())
-	for _, id := range ids {
-		p := ix.passages[id]
-		putStr(id)
-		putStr(p.EmbedText())
-		putStr(p.DocID)
-		putU32(uint32(p.Index))
-		for _, x := range vs.vec(vs.slots[id]) {
-			putU32(math.Float32bits(x))
-		}
-		if _, err := w.Write(b); err != nil {
-			return err
-		}
-		b = b[:0]
-	}
-	if _, err := w.Write(b); err != nil {
-		return err
-	}
-	if _, err := bw.Write(binary.LittleEndian.AppendUint32(nil, crc.Sum32())); err != nil {
-		return err
-	}
-	return bw.Flush()
-}
-
-// storeVectors adds passages to the vector set and chromem-go's collection,
-// sharing memory between them.
-func (ix *Index) storeVectors(ctx context.Context, docs []chromem.Document) error {
-	for _, d := range docs {
-		v, err := ix.vecs.put(d.ID, d.Content, d.Embedding)
-		if err != nil {
-			return fmt.Errorf("storing vector of %s: %w", d.ID, err)
-		}
-		d.Embedding = v
-		if err := ix.col.AddDocument(ctx, d); err != nil {
-			return fmt.Errorf("storing vector of %s: %w", d.ID, err)
-		}
-	}
-	return nil
-}
-
-// deleteVectors removes passages from both the vector set and chromem-go.
-func (ix *Index) deleteVectors(ctx context.Context, ids ...string) error {
-	for _, id := range ids {
-		ix.vecs.remove(id)
-	}
-	return ix.col.Delete(ctx, nil, nil, ids...)
 }

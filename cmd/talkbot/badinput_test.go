@@ -78,12 +78,23 @@ func TestCorruptStoreStillAnswers(t *testing.T) {
 	if _, _, code := runCLI(t, envv, "sources"); code != 0 {
 		t.Fatalf("first run exit %d", code)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "manifest.json"), []byte("\x00\x01garbage"), 0o600); err != nil {
+	if _, stderr, code := runCLI(t, envv, "ingest", fixtureDir(t)); code != 0 {
+		t.Fatalf("ingest exit %d: %s", code, stderr)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "talkbot.db"), []byte("\x00\x01garbage, not a database"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	out, stderr, code := runCLI(t, envv, "ask", "--json", "How long did Witkoff meet Putin?")
 	if code != 0 || !decodeOne(t, out).Found {
 		t.Fatalf("exit %d: %s %s", code, out, stderr)
+	}
+	// Loud, and never a silent reset: the damaged file is kept, and the
+	// message says where and what to do.
+	if !strings.Contains(stderr, "moved") || !strings.Contains(stderr, "talkbot ingest") {
+		t.Errorf("damage not reported with a way to recover: %q", stderr)
+	}
+	if aside, _ := filepath.Glob(filepath.Join(dir, "talkbot.db.corrupt-*")); len(aside) != 1 {
+		t.Errorf("damaged store not kept aside: %v", aside)
 	}
 }
 

@@ -6,15 +6,21 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
 	"github.com/talkbot/talkbot/answer"
 	"github.com/talkbot/talkbot/retrieval"
+	"github.com/talkbot/talkbot/retrieval/store"
 	"github.com/talkbot/talkbot/seeds"
 )
 
@@ -39,19 +45,37 @@ type benchReport struct {
 	HybridVsFloor  float64 `json:"hybrid_vs_floor"`  // hybrid p50 / floor p50
 
 	IngestChunksPerS float64 `json:"ingest_chunks_per_s"` // chunk, embed, index, persist
-	RestartMS        float64 `json:"restart_ms"`          // reopen the store and answer one search
+	RestartMS        float64 `json:"restart_ms"`          // in-process: open the store read-only and answer one search
 	RestartEmbedded  int     `json:"restart_embedded"`    // passages embedded on restart (want 0)
 	StartupMS        float64 `json:"startup_ms"`          // seeds only, in memory, to the first answer
 	HeapMB           float64 `json:"heap_mb"`             // live heap with the index loaded
-	TotalS           float64 `json:"total_s"`
+	StoreMB          float64 `json:"store_mb"`            // talkbot.db on disk
+
+	// Fresh processes (the talkbot binary exec'd, --processes times):
+	// `talkbot ask` on the built-in articles only, and on the store.
+	Processes         int     `json:"processes"`
+	AskBuiltinP50     float64 `json:"ask_builtin_process_p50_ms,omitempty"`
+	AskStoreP50       float64 `json:"ask_store_process_p50_ms,omitempty"`
+	AskStoreRSSMB     float64 `json:"ask_store_process_rss_mb,omitempty"` // peak RSS of that process
+	RSSKiBPerPassage  float64 `json:"ask_store_process_rss_kib_per_passage,omitempty"`
+	IngestOneFileMS   float64 `json:"ingest_one_file_ms"`          // one new article into the store (a fresh process when --processes > 0)
+	ReloadOneMS       float64 `json:"serve_reload_one_ms"`         // a serving index applying that change
+	ReloadRSSGrowthPc float64 `json:"serve_reload_rss_growth_pct"` // its RSS growth across the reload
+	// LoadedRSSKiB is the resident memory the loaded store adds to this
+	// process, per passage, after a GC has returned load-time garbage (as
+	// serve does after loading).
+	LoadedRSSKiB float64 `json:"loaded_rss_kib_per_passage"`
+
+	TotalS float64 `json:"total_s"`
 }
 
 func cmdBench(ctx context.Context, e *env, args []string) error {
-	fs := e.flagSet("bench", "bench [--json] [--chunks N] [--queries Q] [--dir DIR]")
+	fs := e.flagSet("bench", "bench [--json] [--chunks N] [--queries Q] [--processes P] [--dir DIR]")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of a table")
 	chunks := fs.Int("chunks", 100000, "passages in the synthetic corpus")
 	queries := fs.Int("queries", 200, "timed queries per measurement")
 	dir := fs.String("dir", "", "store directory (must not exist yet); default: a temporary one, removed after")
+	procs := fs.Int("processes", 10, "fresh `talkbot ask` processes to time (0: skip; needs this binary to be talkbot)")
 	if helped, err := parseNoArgs(fs, args, "bench takes no arguments"); helped || err != nil {
 		return err
 	}
@@ -60,6 +84,9 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 	}
 	if *queries < 1 || *queries > 100_000 {
 		return usagef("bench: --queries must be between 1 and 100000")
+	}
+	if *procs < 0 || *procs > 1000 {
+		return usagef("bench: --processes must be between 0 and 1000")
 	}
 	storeDir := *dir
 	if storeDir == "" {
@@ -72,7 +99,7 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 		// Measuring on top of someone's store would mix their corpus in.
 		return usagef("bench: --dir %s already exists; give a new directory", storeDir)
 	}
-	rep, err := runBench(ctx, storeDir, *chunks, *queries)
+	rep, err := runBench(ctx, storeDir, *chunks, *queries, *procs)
 	if err != nil {
 		return err
 	}
@@ -94,9 +121,9 @@ func (c countingEmbedder) Embed(ctx context.Context, texts []string) ([][]float3
 	return c.Embedder.Embed(ctx, texts)
 }
 
-func runBench(ctx context.Context, dir string, chunks, nq int) (benchReport, error) {
+func runBench(ctx context.Context, dir string, chunks, nq, procs int) (benchReport, error) {
 	began := time.Now()
-	rep := benchReport{GOMAXPROCS: runtime.GOMAXPROCS(0)}
+	rep := benchReport{GOMAXPROCS: runtime.GOMAXPROCS(0), Processes: procs}
 	src, err := seeds.Documents()
 	if err != nil {
 		return rep, err
@@ -128,35 +155,57 @@ func runBench(ctx context.Context, dir string, chunks, nq int) (benchReport, err
 	opts := retrieval.Options{Dir: dir, Embedder: emb}
 
 	t0 = time.Now()
-	ix, err := retrieval.Open(ctx, opts)
+	w, err := retrieval.Open(ctx, opts)
 	if err != nil {
 		return rep, err
 	}
-	if _, err := ix.Add(ctx, corpus...); err != nil {
-		return rep, fmt.Errorf("bench: ingest: %w", err)
+	// In transactions of 2000 articles, as an ingest commits in batches.
+	for i := 0; i < len(corpus); i += 2000 {
+		if _, err := w.Add(ctx, corpus[i:min(i+2000, len(corpus))]...); err != nil {
+			w.Close()
+			return rep, fmt.Errorf("bench: ingest: %w", err)
+		}
 	}
 	ingest := time.Since(t0)
-	rep.Chunks = ix.Len()
+	rep.Chunks = w.Len()
 	rep.IngestChunksPerS = float64(rep.Chunks) / ingest.Seconds()
-	corpus = nil
-	ix = nil
+	if err := w.Close(); err != nil {
+		return rep, err
+	}
+	corpus, w = nil, nil
 	runtime.GC()
+	if fi, err := os.Stat(filepath.Join(dir, store.FileName)); err == nil {
+		rep.StoreMB = round(float64(fi.Size())/(1<<20), 1)
+	}
+	if procs > 0 {
+		if err := benchProcesses(ctx, &rep, dir, procs); err != nil {
+			return rep, err
+		}
+	}
+	opts.ReadOnly = true // as ask and serve open it
 
 	qs, err := benchQueries(src, nq)
 	if err != nil {
 		return rep, err
 	}
 	embedded.Store(0)
+	debug.FreeOSMemory()
+	rssEmpty := currentRSS()
 	t0 = time.Now()
-	ix, err = retrieval.Open(ctx, opts)
+	ix, err := retrieval.Open(ctx, opts)
 	if err != nil {
 		return rep, fmt.Errorf("bench: restart: %w", err)
 	}
+	defer ix.Close()
 	rep.RestartEmbedded = int(embedded.Load())
 	if _, err := ix.Search(ctx, qs[0], retrieval.SearchOptions{}); err != nil {
 		return rep, fmt.Errorf("bench: first search after restart: %w", err)
 	}
 	rep.RestartMS = ms(time.Since(t0))
+	debug.FreeOSMemory()
+	if rssEmpty > 0 && rep.Chunks > 0 {
+		rep.LoadedRSSKiB = round(float64(currentRSS()-rssEmpty)/1024/float64(rep.Chunks), 2)
+	}
 	if ix.Len() != rep.Chunks {
 		return rep, fmt.Errorf("bench: restart loaded %d passages, ingest stored %d", ix.Len(), rep.Chunks)
 	}
@@ -170,6 +219,12 @@ func runBench(ctx context.Context, dir string, chunks, nq int) (benchReport, err
 		return rep, err
 	}
 	const depth = 50 // what Search asks each retriever for at the default k
+	// chromem-go's collection over the same vectors, built once, outside
+	// the timings (the index builds it only on demand).
+	col, err := ix.Collection(ctx)
+	if err != nil {
+		return rep, err
+	}
 	var hybrid, vector, floor, floor1, bm25 []time.Duration
 	timeIt := func(into *[]time.Duration, f func() error) error {
 		t := time.Now()
@@ -189,7 +244,7 @@ func runBench(ctx context.Context, dir string, chunks, nq int) (benchReport, err
 			return rep, fmt.Errorf("bench: search %q: %w", q, err)
 		}
 		if err := timeIt(&vector, func() error {
-			_, err := ix.ChromemQuery(ctx, qv[i], depth)
+			_, err := retrieval.ChromemQueryOn(ctx, col, qv[i], depth)
 			return err
 		}); err != nil {
 			return rep, err
@@ -205,14 +260,148 @@ func runBench(ctx context.Context, dir string, chunks, nq int) (benchReport, err
 	rep.HybridVsVector = round(rep.HybridP50/rep.VectorP50, 2)
 	rep.HybridVsFloor = round(rep.HybridP50/rep.FloorP50, 2)
 
+	col = nil // the baseline's collection is not part of the index's heap
 	runtime.GC()
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	rep.HeapMB = round(float64(m.HeapAlloc)/(1<<20), 1)
+
+	// serve's pickup: one new article ingested (by another process when
+	// possible), then the serving index applies the change.
+	rssBefore := currentRSS()
+	if err := benchIngestOne(ctx, &rep, dir, procs > 0, src); err != nil {
+		return rep, err
+	}
+	t0 = time.Now()
+	if err := ix.Reload(ctx); err != nil {
+		return rep, fmt.Errorf("bench: reload: %w", err)
+	}
+	rep.ReloadOneMS = ms(time.Since(t0))
+	if _, ok := ix.Document(benchNewID); !ok {
+		return rep, errors.New("bench: the serving index did not pick up the new article")
+	}
+	if rssBefore > 0 {
+		rep.ReloadRSSGrowthPc = round(100*float64(currentRSS()-rssBefore)/float64(rssBefore), 1)
+	}
 	runtime.KeepAlive(ix)
 	rep.IngestChunksPerS = round(rep.IngestChunksPerS, 0)
 	rep.TotalS = round(time.Since(began).Seconds(), 1)
 	return rep, nil
+}
+
+// benchNewID is the article benchIngestOne adds.
+const benchNewID = "bench-new-article"
+
+// benchIngestOne ingests one new article file into the store, as `talkbot
+// ingest FILE` in a fresh process when exec is set, else in this process.
+func benchIngestOne(ctx context.Context, rep *benchReport, dir string, exec bool, src []retrieval.Document) error {
+	tmp, err := os.MkdirTemp("", "talkbot-bench-article-")
+	if err != nil {
+		return fmt.Errorf("bench: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	file := filepath.Join(tmp, benchNewID+".txt")
+	body := "Harbour authority opens a new berth\n\n" + src[0].Text
+	if err := os.WriteFile(file, []byte(body), 0o600); err != nil {
+		return fmt.Errorf("bench: %w", err)
+	}
+	t0 := time.Now()
+	if exec {
+		if _, err := benchExec(ctx, dir, "ingest", file); err != nil {
+			return err
+		}
+	} else {
+		w, err := retrieval.Open(ctx, retrieval.Options{Dir: dir, DocumentsOnly: true})
+		if err != nil {
+			return fmt.Errorf("bench: %w", err)
+		}
+		_, err = w.Ingest(ctx, []string{file}, retrieval.IngestOptions{})
+		w.Close()
+		if err != nil {
+			return fmt.Errorf("bench: ingest one file: %w", err)
+		}
+	}
+	rep.IngestOneFileMS = ms(time.Since(t0))
+	return nil
+}
+
+// benchProcesses times `talkbot ask` as fresh processes: on the built-in
+// articles alone (an empty data dir), and on the store.
+func benchProcesses(ctx context.Context, rep *benchReport, dir string, n int) error {
+	empty, err := os.MkdirTemp("", "talkbot-bench-empty-")
+	if err != nil {
+		return fmt.Errorf("bench: %w", err)
+	}
+	defer os.RemoveAll(empty)
+	q := "How long did Witkoff meet Putin?"
+	var builtin, stored []time.Duration
+	var peak int64
+	for range n {
+		t0 := time.Now()
+		if _, err := benchExec(ctx, empty, "ask", "--offline", q); err != nil {
+			return err
+		}
+		builtin = append(builtin, time.Since(t0))
+	}
+	for range min(n, 5) { // each loads the whole store: seconds at 100k
+		t0 := time.Now()
+		rss, err := benchExec(ctx, dir, "ask", "--offline", q)
+		if err != nil {
+			return err
+		}
+		stored = append(stored, time.Since(t0))
+		peak = max(peak, rss)
+	}
+	rep.AskBuiltinP50, rep.AskStoreP50 = pct(builtin, 50), pct(stored, 50)
+	rep.AskStoreRSSMB = round(float64(peak)/(1<<20), 1)
+	if rep.Chunks > 0 {
+		rep.RSSKiBPerPassage = round(float64(peak)/1024/float64(rep.Chunks), 2)
+	}
+	return nil
+}
+
+// benchExec runs this binary as `talkbot args…` on dataDir, offline (no
+// model or server from the caller's environment), and returns its peak RSS
+// in bytes.
+func benchExec(ctx context.Context, dataDir string, args ...string) (int64, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return 0, fmt.Errorf("bench: finding the talkbot binary: %w", err)
+	}
+	c := exec.CommandContext(ctx, exe, args...)
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if k == "TALKBOT_DATA_DIR" || k == "TALKBOT_EMBED_MODEL" || k == "TALKBOT_CHAT_MODEL" || strings.HasPrefix(k, "OPENAI_") {
+			continue
+		}
+		c.Env = append(c.Env, kv)
+	}
+	c.Env = append(c.Env, "TALKBOT_DATA_DIR="+dataDir)
+	var out strings.Builder
+	c.Stdout, c.Stderr = &out, &out
+	if err := c.Run(); err != nil {
+		return 0, fmt.Errorf("bench: talkbot %s: %w\n%s", strings.Join(args, " "), err, out.String())
+	}
+	var rss int64
+	if ru, ok := c.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		rss = ru.Maxrss * 1024 // kilobytes on Linux
+	}
+	return rss, nil
+}
+
+// currentRSS is this process's resident set in bytes (0 where /proc is
+// not available).
+func currentRSS() int64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0
+	}
+	pages, _ := strconv.ParseInt(f[1], 10, 64)
+	return pages * int64(os.Getpagesize())
 }
 
 // benchQueries are n questions: the built-in eval questions first, then
@@ -272,8 +461,20 @@ func printBench(e *env, r benchReport) {
 	fmt.Fprintf(tw, "dot-product floor, one core\tp50 %.2f ms\n", r.Floor1P50)
 	fmt.Fprintf(tw, "BM25 alone\tp50 %.2f ms\n", r.BM25P50)
 	fmt.Fprintf(tw, "ingest\t%.0f passages/s\n", r.IngestChunksPerS)
-	fmt.Fprintf(tw, "restart to first search\t%.0f ms\t%d passages embedded\n", r.RestartMS, r.RestartEmbedded)
-	fmt.Fprintf(tw, "seeds-only start-up to first answer\t%.1f ms\n", r.StartupMS)
-	fmt.Fprintf(tw, "heap\t%.0f MB\n", r.HeapMB)
+	fmt.Fprintf(tw, "restart to first search (in-process)\t%.0f ms\t%d passages embedded\n", r.RestartMS, r.RestartEmbedded)
+	fmt.Fprintf(tw, "seeds-only start-up to first answer (in-process)\t%.1f ms\n", r.StartupMS)
+	if r.Processes > 0 {
+		fmt.Fprintf(tw, "talkbot ask, built-in articles (fresh process)\tp50 %.0f ms\n", r.AskBuiltinP50)
+		fmt.Fprintf(tw, "talkbot ask, on the store (fresh process)\tp50 %.0f ms\tpeak RSS %.0f MB = %.2f KiB/passage\n",
+			r.AskStoreP50, r.AskStoreRSSMB, r.RSSKiBPerPassage)
+	}
+	how := "in-process"
+	if r.Processes > 0 {
+		how = "fresh process"
+	}
+	fmt.Fprintf(tw, "ingest one new file into the store (%s)\t%.0f ms\n", how, r.IngestOneFileMS)
+	fmt.Fprintf(tw, "serving index picks it up (reload)\t%.0f ms\tRSS %+.1f%%\n", r.ReloadOneMS, r.ReloadRSSGrowthPc)
+	fmt.Fprintf(tw, "heap\t%.0f MB\tstore %.0f MB on disk\n", r.HeapMB, r.StoreMB)
+	fmt.Fprintf(tw, "RSS of the loaded store (in-process, after GC)\t%.2f KiB/passage\n", r.LoadedRSSKiB)
 	tw.Flush()
 }

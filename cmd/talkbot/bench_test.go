@@ -13,7 +13,7 @@ import (
 // embeds nothing.
 // Not parallel: runCLI sets the environment (t.Setenv).
 func TestBenchJSON(t *testing.T) {
-	out, errOut, code := runCLI(t, nil, "bench", "--json", "--chunks", "1500", "--queries", "25")
+	out, errOut, code := runCLI(t, nil, "bench", "--json", "--chunks", "1500", "--queries", "25", "--processes", "0")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -48,6 +48,9 @@ func TestBenchJSON(t *testing.T) {
 	if r.RestartEmbedded != 0 {
 		t.Errorf("restart embedded %d passages, want 0", r.RestartEmbedded)
 	}
+	if !(r.IngestOneFileMS > 0) || !(r.ReloadOneMS > 0) {
+		t.Errorf("one-file ingest %.2f ms, reload %.2f ms: not measured", r.IngestOneFileMS, r.ReloadOneMS)
+	}
 }
 
 func TestBenchRejectsBadFlags(t *testing.T) {
@@ -68,10 +71,10 @@ func TestBenchRejectsBadFlags(t *testing.T) {
 	}
 	// A new --dir is used and kept, so the store can be inspected.
 	dir := filepath.Join(t.TempDir(), "store")
-	if _, errOut, code := runCLI(t, nil, "bench", "--chunks", "50", "--queries", "3", "--dir", dir); code != 0 {
+	if _, errOut, code := runCLI(t, nil, "bench", "--chunks", "50", "--queries", "3", "--processes", "0", "--dir", dir); code != 0 {
 		t.Fatalf("bench --dir: exit %d: %s", code, errOut)
 	}
-	for _, f := range []string{"manifest.json", "vectors.bin"} {
+	for _, f := range []string{"talkbot.db"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("bench --dir left no %s: %v", f, err)
 		}

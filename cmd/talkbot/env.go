@@ -15,6 +15,7 @@ import (
 	"github.com/talkbot/talkbot/answer"
 	"github.com/talkbot/talkbot/config"
 	"github.com/talkbot/talkbot/retrieval"
+	"github.com/talkbot/talkbot/retrieval/store"
 	"github.com/talkbot/talkbot/seeds"
 )
 
@@ -112,8 +113,7 @@ func (s *stack) Close() {
 }
 
 type stackOptions struct {
-	offline   bool // no LLM even if configured
-	needStore bool // fail rather than fall back to memory when the store is unusable
+	offline bool // no LLM even if configured
 }
 
 // openStack builds the index (seeds plus anything ingested) and the answer
@@ -128,27 +128,37 @@ func (e *env) openStack(ctx context.Context, cfg config.Config, o stackOptions) 
 	if err != nil {
 		return nil, err
 	}
-	ix, err := retrieval.Open(ctx, retrieval.Options{Dir: dir, Embedder: emb, Logger: log})
-	if err != nil && dir != "" && !o.needStore {
+	// Readers never write: ask, sources and serve open the store read-only
+	// and keep the built-in articles in memory beside it.
+	ix, err := retrieval.Open(ctx, retrieval.Options{Dir: dir, Embedder: emb, Logger: log, ReadOnly: true})
+	if err != nil && dir != "" {
 		// Questions can still be answered from the built-in articles.
-		log.Warn("data directory unusable; answering from the built-in articles only", "dir", dir, "err", err)
-		fmt.Fprintf(e.stderr, "talkbot: warning: %v; using the built-in articles only\n", err)
+		fmt.Fprintf(e.stderr, "talkbot: warning: %v; answering from the built-in articles only\n", err)
 		ix, err = retrieval.Open(ctx, retrieval.Options{Embedder: emb, Logger: log})
 	}
 	if err != nil {
 		return nil, fmt.Errorf("opening the index: %w", err)
 	}
+	s := &stack{cfg: cfg, log: log, index: ix, engine: &answer.Engine{Index: ix, Logger: log}}
+	s.closeF = append(s.closeF, func() { ix.Close() })
 	docs, err := seeds.Documents()
 	if err != nil {
+		s.Close()
 		return nil, err
 	}
-	if _, err := ix.Add(ctx, docs...); err != nil {
+	st, err := ix.AddBuiltin(ctx, docs...)
+	if err != nil {
+		s.Close()
 		return nil, fmt.Errorf("indexing the built-in articles: %w", err)
 	}
-	s := &stack{cfg: cfg, log: log, index: ix, engine: &answer.Engine{Index: ix, Logger: log}}
+	if st.EmbedErr != nil {
+		fmt.Fprintf(e.stderr, "talkbot: note: could not embed the built-in articles (%v); answering by keywords — check %s and %s\n",
+			oneLine(st.EmbedErr.Error()), config.EnvOpenAIBaseURL, config.EnvEmbedModel)
+	}
 	if !o.offline && cfg.LLMEnabled() {
 		gen, err := newGenerator(cfg, log)
 		if err != nil {
+			s.Close()
 			return nil, err
 		}
 		s.engine.LLM = gen
@@ -167,10 +177,13 @@ func storeDir(cfg config.Config) (string, error) {
 	if cfg.DataDirSet {
 		return dir, nil
 	}
-	if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err == nil {
-		return dir, nil
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return "", fmt.Errorf("checking data directory %s (set %s to choose another): %w", dir, config.EnvDataDir, err)
+	// The store, or a store in the old layout that Open imports.
+	for _, name := range []string{store.FileName, "manifest.json"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			return dir, nil
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("checking data directory %s (set %s to choose another): %w", dir, config.EnvDataDir, err)
+		}
 	}
 	return "", nil
 }

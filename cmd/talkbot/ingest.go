@@ -5,13 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	iofs "io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"golang.org/x/term"
 
+	"github.com/talkbot/talkbot/config"
 	"github.com/talkbot/talkbot/retrieval"
 	"github.com/talkbot/talkbot/seeds"
 )
@@ -37,45 +41,86 @@ func cmdIngest(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	log := e.logger(cfg)
-	dir, err := cfg.ResolvedDataDir()
+	dir, err := dataDirForWriting(cfg)
 	if err != nil {
-		return usagef("configuration: %v", err)
+		return err
 	}
 	emb, err := newEmbedder(cfg, log)
 	if err != nil {
 		return err
 	}
 	start := time.Now()
-	ix, err := retrieval.Open(ctx, retrieval.Options{Dir: dir, Embedder: emb, Logger: log})
+	ix, err := openWriter(ctx, e, dir, emb, log, true)
 	if err != nil {
-		return fmt.Errorf("opening the index: %w", err)
+		return err
 	}
-	// The store holds the built-in articles too, so a server reloading it
-	// keeps them; unchanged ones cost nothing.
+	defer ix.Close()
+	// The built-in articles are not stored (readers keep them in memory);
+	// new files just must not take their IDs.
 	docs, err := seeds.Documents()
 	if err != nil {
 		return err
 	}
-	seedStats, err := ix.Add(ctx, docs...)
-	if err != nil {
-		return fmt.Errorf("indexing the built-in articles: %w", err)
+	var reserved []string
+	for _, d := range docs {
+		reserved = append(reserved, d.ID)
 	}
 
 	prog := newProgress(e.stderr)
-	rep, err := ix.Ingest(ctx, paths, retrieval.IngestOptions{Prune: *prune, Progress: prog.update})
+	rep, err := ix.Ingest(ctx, paths, retrieval.IngestOptions{Prune: *prune, Progress: prog.update, ReservedIDs: reserved})
 	prog.finish()
+	var missing []string
 	for _, s := range rep.Skipped {
 		fmt.Fprintf(e.stdout, "skipped %s: %s\n", s.Path, skipReason(s.Err))
+		if errors.Is(s.Err, iofs.ErrNotExist) && slices.Contains(paths, s.Path) {
+			missing = append(missing, s.Path)
+		}
 	}
+	// The summary counts what was committed, also when the run failed or
+	// was interrupted: that much is kept.
+	fmt.Fprintln(e.stdout, rep.Summary())
 	if err != nil {
-		// What was indexed before the failure is kept; say how far it got.
-		fmt.Fprintln(e.stdout, rep.Summary())
+		if ctx.Err() != nil {
+			return fmt.Errorf("ingest stopped; what is counted above was stored, run the same command again to finish: %w", ctx.Err())
+		}
 		return err
 	}
-	fmt.Fprintln(e.stdout, rep.Summary())
-	fmt.Fprintf(e.stderr, "talkbot: %s: %d articles, %d passages; embedded %d passages in %s\n",
-		dir, len(ix.Sources()), ix.Len(), rep.Embedded+seedStats.Embedded, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(e.stderr, "talkbot: %s: %d articles stored; embedded %d passages in %s\n",
+		dir, len(ix.Sources()), rep.Embedded, time.Since(start).Round(time.Millisecond))
+	if len(missing) > 0 {
+		return fmt.Errorf("%s: no such file or directory; check the path", strings.Join(missing, ", "))
+	}
 	return nil
+}
+
+// dataDirForWriting is where ingest and reindex write; a data directory
+// that is a file is a configuration mistake (exit 2).
+func dataDirForWriting(cfg config.Config) (string, error) {
+	dir, err := cfg.ResolvedDataDir()
+	if err != nil {
+		return "", usagef("configuration: %v", err)
+	}
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		return "", usagef("configuration: %s is a file, not a directory; set %s to a directory", dir, config.EnvDataDir)
+	}
+	return dir, nil
+}
+
+// storeLockWait bounds how long a second writer waits for the first.
+const storeLockWait = 2 * time.Minute
+
+// openWriter opens the store for writing, telling the user when another
+// ingest holds it.
+// docsOnly skips loading passages and vectors (see retrieval.Options).
+func openWriter(ctx context.Context, e *env, dir string, emb retrieval.Embedder, log *slog.Logger, docsOnly bool) (*retrieval.Index, error) {
+	ix, err := retrieval.Open(ctx, retrieval.Options{Dir: dir, Embedder: emb, Logger: log, LockWait: storeLockWait, DocumentsOnly: docsOnly,
+		OnLockWait: func() {
+			fmt.Fprintf(e.stderr, "talkbot: another ingest is writing to %s; waiting for it (up to %s)…\n", dir, storeLockWait)
+		}})
+	if err != nil {
+		return nil, fmt.Errorf("opening the index: %w", err)
+	}
+	return ix, nil
 }
 
 // skipReason is one line of plain text for a skipped file.

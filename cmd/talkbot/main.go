@@ -37,10 +37,11 @@ func commands() map[string]command {
 		"ingest":  {"add articles (.txt, .md, .html) to the persistent index", cmdIngest},
 		"bench":   {"measure search speed against baselines", cmdBench},
 		"report":  {"show unanswered questions, disliked answers and latency from the question log", cmdReport},
+		"reindex": {"embed stored passages that lack vectors from the configured embedder", cmdReindex},
 	}
 }
 
-var commandOrder = [...]string{"ask", "sources", "ingest", "serve", "report", "eval", "bench"}
+var commandOrder = [...]string{"ask", "sources", "ingest", "reindex", "serve", "report", "eval", "bench"}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

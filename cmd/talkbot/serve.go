@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 	"sync/atomic"
 	"time"
 
@@ -42,6 +43,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	// Loading a big store leaves garbage the size of its rows; hand it
+	// back now rather than holding it for the life of the server.
+	debug.FreeOSMemory()
 	indexLoaded.Store(true)
 	ql, closeQL := openQuestionLog(ctx, e, cfg, st.log)
 	defer closeQL()
@@ -50,7 +54,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	watched := make(chan struct{})
 	go func() {
 		defer close(watched)
-		_ = st.index.Watch(wctx, 2*time.Second)
+		// A cheap read of the change counter each second: a new article
+		// is answered within about a second plus the time to read it.
+		_ = st.index.Watch(wctx, time.Second)
 	}()
 	defer func() { stopWatch(); <-watched }()
 
