@@ -375,6 +375,16 @@ func placeMarkers(raw string, ns []int) string {
 	return strings.Replace(out, "\x00", b.String(), 1)
 }
 
+// namesAny reports whether the passages write any of stems as a name.
+func (e *evidence) namesAny(stems []string) bool {
+	for _, s := range stems {
+		if e.names[s] {
+			return true
+		}
+	}
+	return false
+}
+
 // rePronounStart finds a claim that opens with a pronoun standing for a
 // person named before it.
 var rePronounStart = regexp.MustCompile(`^\s*(?:\*\*)?(?:He|She|They|His|Her|Their)\b`)
@@ -430,10 +440,12 @@ type evidence struct {
 	sents [][]*text // per passage, its sentences
 	ctx   []*text   // per passage, its title and heading
 	df    map[string]int
+	// names are the stems the passages write as names or speakers.
+	names map[string]bool
 }
 
 func (sp *Supporter) newEvidence(hits []retrieval.Hit) *evidence {
-	e := &evidence{hits: hits, df: map[string]int{}}
+	e := &evidence{hits: hits, df: map[string]int{}, names: map[string]bool{}}
 	for _, h := range hits {
 		p := h.Passage
 		c := sp.analyse(p.Title+". "+p.Heading, "")
@@ -451,6 +463,14 @@ func (sp *Supporter) newEvidence(hits []retrieval.Hit) *evidence {
 			sents = append(sents, &t)
 			for st := range t.stems {
 				seen[st] = true
+			}
+			for _, w := range t.words {
+				if w.proper {
+					e.names[w.stem] = true
+				}
+			}
+			for _, sp := range t.speakers {
+				e.names[sp] = true
 			}
 		}
 		for st := range seen {

@@ -101,6 +101,12 @@ func (sp *Supporter) extract(question, query string, ev retrieval.Result) Answer
 		return a
 	}
 	e := sp.newEvidence(ev.Hits)
+	if q.typ == typeQuote && !e.namesAny(q.speakers) {
+		// "What does the plan say about X" asks what a text says, not
+		// what someone said: only a name or a role the articles write
+		// as such speaks.
+		q.typ, q.speakers = typeAny, nil
+	}
 	weights := sp.questionWeights(&q, e)
 	if q.summary {
 		if d, ok := sp.digest(&q, weights, e); ok {

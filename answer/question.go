@@ -126,9 +126,9 @@ func (s *Supporter) parseQuestion(q string) question {
 				pq.speakers = append(pq.speakers, retrieval.Stem(w))
 			}
 		}
+		quoteVerb = m[2]
 		if len(pq.speakers) > 0 {
 			pq.typ = typeQuote
-			quoteVerb = m[2]
 		}
 	}
 	words := retrieval.Words(stripMarkdown(q))

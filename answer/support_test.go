@@ -174,6 +174,8 @@ func TestExtractDiscordStyle(t *testing.T) {
 		{"tl;dr?", "[1]", true},
 		{"hi", "/help", false},
 		{"help", "/help", false},
+		// A text "says" things too: not a question about a speaker.
+		{"what does the peace plan say about security guarantees", "security guarantees", true},
 	}
 	for _, c := range cases {
 		a, err := eng.Ask(t.Context(), Request{Question: c.q})
