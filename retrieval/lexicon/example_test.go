@@ -31,3 +31,17 @@ func ExampleLexicon_Relate() {
 	// arrested none
 	// picking same
 }
+
+// A claim that swaps a word of its passage for its opposite is not
+// supported by it.
+func ExampleLexicon_Opposite() {
+	l := lexicon.Default()
+	passage := l.Lookup("criticized")
+	for _, w := range []string{"praised", "slammed", "criticizes"} {
+		fmt.Println(w, l.Opposite(l.Lookup(w), passage))
+	}
+	// Output:
+	// praised true
+	// slammed false
+	// criticizes false
+}

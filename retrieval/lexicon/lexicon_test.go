@@ -332,7 +332,7 @@ func gz(t testing.TB, s string) []byte {
 }
 
 const (
-	tinyTable = "lexicon 1\nL 4\nbegin\t2\t90\nstart\t3\t120\nstarter\t1\t5\nthe\t0\t0\nS 1\n1 0 1\nD 1\n1 2\nX 1\nbegan\t0\t2\n"
+	tinyTable = "lexicon 2\nL 6\nbegin\t2\t90\nend\t3\t80\nfinish\t2\t40\nstart\t3\t120\nstarter\t1\t5\nthe\t0\t0\nS 2\n1 0 3\n1 1 2\nD 1\n3 4\nA 1\n1 0 1\nX 1\nbegan\t0\t2\n"
 	tinyKnown = "armistice\t1\nhostage\t1\ntruce\t1\nzebu\t1\n"
 )
 
@@ -358,6 +358,24 @@ func TestParseSmallTable(t *testing.T) {
 			t.Errorf("Relation(%q, %q) = %v, want %v", tc.a, tc.b, got, tc.want)
 		}
 	}
+	for _, tc := range []struct {
+		a, b string
+		want bool
+	}{
+		{"began", "ended", true},
+		{"ends", "begin", true},
+		// Antonyms are per lemma, as in WordNet: a synonym of one
+		// side does not inherit the pair.
+		{"started", "ended", false},
+		{"began", "finished", false},
+		{"begin", "began", false},
+		// The pair is a verb sense; "starter" is only a noun.
+		{"starters", "ended", false},
+	} {
+		if got := l.Opposite(l.Lookup(tc.a), l.Lookup(tc.b)); got != tc.want {
+			t.Errorf("Opposite(%q, %q) = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+	}
 	for _, w := range []string{"armistice", "hostages", "truce", "zebus"} {
 		if !l.Known(w) {
 			t.Errorf("Known(%q) = false, want true", w)
@@ -368,24 +386,31 @@ func TestParseSmallTable(t *testing.T) {
 			t.Errorf("Known(%q) = true, want false", w)
 		}
 	}
-	if l.Len() != 8 {
-		t.Errorf("Len() = %d, want 8", l.Len())
+	if l.Len() != 10 {
+		t.Errorf("Len() = %d, want 10", l.Len())
 	}
 }
 
 func TestParseRejectsBrokenTables(t *testing.T) {
 	t.Parallel()
 	for name, table := range map[string]string{
-		"no header":              "L 0\nS 0\nD 0\nX 0\n",
-		"missing section":        "lexicon 1\nL 0\nS 0\nD 0\n",
-		"id out of range":        "lexicon 1\nL 1\na\t1\t1\nS 1\n0 0 5\nD 0\nX 0\n",
-		"bad pos":                "lexicon 1\nL 2\na\t1\t1\nb\t1\t1\nS 1\n7 0 1\nD 0\nX 0\n",
-		"self derivation":        "lexicon 1\nL 1\na\t1\t1\nS 0\nD 1\n0 0\nX 0\n",
-		"truncated lemmas":       "lexicon 1\nL 3\na\t1\t1\n",
-		"duplicate lemma":        "lexicon 1\nL 2\na\t1\t1\na\t1\t1\nS 0\nD 0\nX 0\n",
-		"huge count":             "lexicon 1\nL 99999999\n",
-		"irregular out of range": "lexicon 1\nL 1\na\t1\t1\nS 0\nD 0\nX 1\nb\t3\t1\n",
-		"trailing data":          "lexicon 1\nL 0\nS 0\nD 0\nX 0\nK 2\n",
+		"no header":              "L 0\nS 0\nD 0\nA 0\nX 0\n",
+		"old version":            "lexicon 1\nL 0\nS 0\nD 0\nX 0\n",
+		"missing section":        "lexicon 2\nL 0\nS 0\nD 0\nA 0\n",
+		"no antonym section":     "lexicon 2\nL 0\nS 0\nD 0\nX 0\n",
+		"id out of range":        "lexicon 2\nL 1\na\t1\t1\nS 1\n0 0 5\nD 0\nA 0\nX 0\n",
+		"bad pos":                "lexicon 2\nL 2\na\t1\t1\nb\t1\t1\nS 1\n7 0 1\nD 0\nA 0\nX 0\n",
+		"self derivation":        "lexicon 2\nL 1\na\t1\t1\nS 0\nD 1\n0 0\nA 0\nX 0\n",
+		"self antonym":           "lexicon 2\nL 1\na\t1\t1\nS 0\nD 0\nA 1\n0 0 0\nX 0\n",
+		"antonym bad pos":        "lexicon 2\nL 2\na\t1\t1\nb\t1\t1\nS 0\nD 0\nA 1\n4 0 1\nX 0\n",
+		"antonym one id":         "lexicon 2\nL 2\na\t1\t1\nb\t1\t1\nS 0\nD 0\nA 1\n0 1\nX 0\n",
+		"antonym out of range":   "lexicon 2\nL 2\na\t1\t1\nb\t1\t1\nS 0\nD 0\nA 1\n0 0 2\nX 0\n",
+		"truncated antonyms":     "lexicon 2\nL 2\na\t1\t1\nb\t1\t1\nS 0\nD 0\nA 2\n0 0 1\n",
+		"truncated lemmas":       "lexicon 2\nL 3\na\t1\t1\n",
+		"duplicate lemma":        "lexicon 2\nL 2\na\t1\t1\na\t1\t1\nS 0\nD 0\nA 0\nX 0\n",
+		"huge count":             "lexicon 2\nL 99999999\n",
+		"irregular out of range": "lexicon 2\nL 1\na\t1\t1\nS 0\nD 0\nA 0\nX 1\nb\t3\t1\n",
+		"trailing data":          "lexicon 2\nL 0\nS 0\nD 0\nA 0\nX 0\nK 2\n",
 	} {
 		if _, err := Parse(bytes.NewReader(gz(t, table)), ""); err == nil {
 			t.Errorf("%s: Parse accepted a broken table", name)
@@ -422,7 +447,7 @@ func TestKnownListSorted(t *testing.T) {
 
 func FuzzParse(f *testing.F) {
 	f.Add(tinyTable, tinyKnown)
-	f.Add("lexicon 1\nL 0\nS 0\nD 0\nX 0\n", "")
+	f.Add("lexicon 2\nL 0\nS 0\nD 0\nA 0\nX 0\n", "")
 	f.Fuzz(func(t *testing.T, table, known string) {
 		l, err := Parse(bytes.NewReader(gz(t, table)), known)
 		if err != nil {
@@ -435,6 +460,8 @@ func FuzzParse(f *testing.F) {
 			l.Known(w)
 			l.Synonyms(w)
 			l.Relation(w, "start")
+			l.Opposite(l.Lookup(w), l.Lookup("end"))
+			l.Antonyms(w)
 		}
 	})
 }
@@ -510,5 +537,165 @@ func TestParts(t *testing.T) {
 		if p&c.has != c.has || p&c.not != 0 {
 			t.Errorf("%q: parts %04b, want %04b and not %04b", c.word, p, c.has, c.not)
 		}
+	}
+}
+
+// TestOpposite holds the opposites a false claim written with the
+// passage's other words uses, and pairs that must not count: a support
+// model that called synonyms or unrelated words opposite would cut true
+// sentences.
+func TestOpposite(t *testing.T) {
+	t.Parallel()
+	l := Default()
+	for _, tc := range []struct {
+		a, b string
+		want bool
+	}{
+		// WordNet's direct antonyms, in the forms sentences use.
+		{"pessimistic", "optimistic", true},
+		{"praised", "criticized", true},
+		// WordNet's antonym pointers are word to word: the British
+		// spelling, in the same synset, has none.
+		{"criticises", "praise", false},
+		{"accepted", "rejected", true},
+		{"refused", "accepts", true},
+		{"denied", "admitted", true},
+		{"long", "short", true},
+		{"shorter", "longer", true},
+		{"increased", "decreased", true},
+		{"increase", "decrease", true}, // the nouns too
+		{"won", "lost", true},
+		{"rose", "fell", true},
+		{"large", "small", true},
+		{"true", "false", true},
+		{"left", "right", true},
+		// A common satellite is the opposite of its head's antonym.
+		{"huge", "small", true},
+		{"tiny", "large", true},
+		{"brief", "long", true},
+		{"lengthy", "short", true},
+		// WordNet does not link these; they are None, not invented.
+		{"confirmed", "denied", false},
+		{"accepted", "denies", false},
+		{"recaptured", "lost", false},
+		{"huge", "tiny", false}, // two satellites: clusters are too loose to pair
+		// Synonyms, forms and derivations are not opposites.
+		{"optimistic", "hopeful", false},
+		{"praised", "lauded", false},
+		{"started", "began", false},
+		{"began", "begins", false},
+		{"agreed", "agreement", false},
+		{"huge", "large", false},
+		{"pessimistic", "pessimistic", false},
+		// Unrelated words and words read in other parts of speech.
+		{"russia", "ukraine", false},
+		{"released", "arrested", false},
+		{"lasted", "first", false},  // the verb "last", not the adjective
+		{"stretch", "short", false}, // a rare satellite sense ("stretch limousine")
+		{"very", "imprecise", false},
+		{"some", "no", false}, // function words: negation is not a word pair
+		{"gonna", "wanna", false},
+		{"", "short", false},
+	} {
+		a, b := l.Lookup(tc.a), l.Lookup(tc.b)
+		if got := l.Opposite(a, b); got != tc.want {
+			t.Errorf("Opposite(%q, %q) = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+		if got := l.Opposite(b, a); got != tc.want {
+			t.Errorf("Opposite(%q, %q) = %v, want %v (not symmetric)", tc.b, tc.a, got, tc.want)
+		}
+	}
+}
+
+func TestAntonyms(t *testing.T) {
+	t.Parallel()
+	l := Default()
+	for _, tc := range []struct {
+		word string
+		want []string // must be among the antonyms
+		not  []string
+	}{
+		{"optimistic", []string{"pessimistic"}, []string{"optimistic", "hopeful"}},
+		{"praised", []string{"criticize"}, []string{"praise"}},
+		{"huge", []string{"little", "small"}, []string{"tiny", "large"}},
+		{"gonna", nil, nil},
+	} {
+		got := l.Antonyms(tc.word)
+		if !slices.IsSorted(got) {
+			t.Errorf("Antonyms(%q) = %v, not sorted", tc.word, got)
+		}
+		for _, w := range tc.want {
+			if !slices.Contains(got, w) {
+				t.Errorf("Antonyms(%q) = %v, want it to include %q", tc.word, got, w)
+			}
+		}
+		for _, w := range tc.not {
+			if slices.Contains(got, w) {
+				t.Errorf("Antonyms(%q) = %v, want no %q", tc.word, got, w)
+			}
+		}
+		for _, w := range got {
+			if !l.Opposite(l.Lookup(tc.word), l.Lookup(w)) {
+				t.Errorf("Antonyms(%q) lists %q but Opposite is false", tc.word, w)
+			}
+		}
+	}
+}
+
+// TestOppositeSymmetric checks every pair of words of the built-in
+// articles: Opposite must not depend on argument order, must be rare, and
+// must never hold for words Relate calls the same or synonyms.
+func TestOppositeSymmetric(t *testing.T) {
+	t.Parallel()
+	l := Default()
+	var words []Word
+	seen := map[string]bool{}
+	for _, w := range seedWords(t) {
+		if lw := strings.ToLower(w); !seen[lw] {
+			seen[lw] = true
+			words = append(words, l.Lookup(lw))
+		}
+	}
+	var opposite []string
+	for i, a := range words {
+		for _, b := range words[i+1:] {
+			ab, ba := l.Opposite(a, b), l.Opposite(b, a)
+			if ab != ba {
+				t.Fatalf("Opposite(%q, %q) = %v but Opposite(%q, %q) = %v", a.Text(), b.Text(), ab, b.Text(), a.Text(), ba)
+			}
+			if !ab {
+				continue
+			}
+			opposite = append(opposite, a.Text()+"/"+b.Text())
+			if r := l.Relate(a, b); r == Same || r == Synonym {
+				t.Errorf("%q and %q are opposites and %v", a.Text(), b.Text(), r)
+			}
+		}
+	}
+	pairs := len(words) * (len(words) - 1) / 2
+	t.Logf("%d words, %d of %d pairs opposite: %v", len(words), len(opposite), pairs, opposite)
+	if len(opposite) == 0 || len(opposite)*1000 > pairs {
+		t.Errorf("%d of %d word pairs opposite, want some but under 0.1%%", len(opposite), pairs)
+	}
+}
+
+func TestOppositeAllocates(t *testing.T) {
+	l := Default()
+	a, b := l.Lookup("optimistic"), l.Lookup("pessimistic")
+	if n := testing.AllocsPerRun(100, func() { l.Opposite(a, b) }); n != 0 {
+		t.Errorf("Opposite allocates %v times a call, want 0", n)
+	}
+}
+
+func BenchmarkOpposite(b *testing.B) {
+	l := Default()
+	words := make([][2]Word, len(benchPairs))
+	for i, p := range benchPairs {
+		words[i] = [2]Word{l.Lookup(p[0]), l.Lookup(p[1])}
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		p := words[i%len(words)]
+		l.Opposite(p[0], p[1])
 	}
 }

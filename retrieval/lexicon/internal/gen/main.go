@@ -15,7 +15,8 @@
 //	-min n         smallest tagged-sense count that makes a word "common"
 //	-known ""      write no such list (Known then says false for words like "truce")
 //	-v             list the verb and adjective pairs that become synonyms
-//	               through a hypernym or an adjective cluster
+//	               through a hypernym or an adjective cluster, and every
+//	               antonym pair with how it was found
 //
 // The output is deterministic: the same inputs give a byte-identical file
 // (everything is sorted and the gzip header carries no name or time).
@@ -30,15 +31,19 @@
 // hyphenated ones also written without hyphens ("ceasefire"). They get no
 // relations, which would more than double the table.
 //
-// Table format (text, then gzip), four sections each opened by a header line:
+// Which antonyms: see antonyms; WordNet's "!" pointers between frequent
+// senses, and common adjective satellites opposed to their head's antonym.
 //
-//	lexicon 1
+// Table format (text, then gzip), five sections each opened by a header line:
+//
+//	lexicon 2
 //	L <n>            n lines "lemma<TAB>posmask<TAB>count": posmask bits n=1 v=2 a=4 r=8,
 //	                 16 for a function word (see closedClass);
 //	                 count is the lemma's tagged-sense count, used to rank readings
 //	S <n>            n lines "pos i j ...": lemmas i, j ... share a frequent sense in
 //	                 part of speech pos (0 noun, 1 verb, 2 adjective, 3 adverb)
 //	D <n>            n lines "i j": lemma i and lemma j are derivationally related
+//	A <n>            n lines "pos i j", i < j: lemmas i and j are antonyms in part of speech pos
 //	X <n>            n lines "form<TAB>lemma index<TAB>posmask": irregular forms
 //
 // Lemma indexes are line numbers (from 0) in the L section, which is sorted.
@@ -80,7 +85,7 @@ func run(args []string, stderr io.Writer) error {
 	out := fs.String("out", "table.gz", "output file for the gzipped table")
 	minCount := fs.Int("min", 1, "smallest tagged-sense count that makes a word common")
 	knownOut := fs.String("known", "known.txt", `output file for the further known words ("" for none)`)
-	verbose := fs.Bool("v", false, "list the verb and adjective pairs that become synonyms through a hypernym or an adjective cluster")
+	verbose := fs.Bool("v", false, "list the verb and adjective pairs that become synonyms through a hypernym or an adjective cluster, and the antonym pairs")
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 		return nil
 	} else if err != nil {
@@ -119,8 +124,8 @@ func run(args []string, stderr io.Writer) error {
 			return fmt.Errorf("writing the known words: %w", err)
 		}
 	}
-	fmt.Fprintf(stderr, "lexicon: %d lemmas, %d synonym groups, %d derivations, %d irregular forms: %d bytes raw, %d gzipped; %d further known words: %d bytes\n",
-		len(table.lemmas), len(table.groups), len(table.derived), len(table.irregular), len(raw), buf.Len(), len(table.extra), known.Len())
+	fmt.Fprintf(stderr, "lexicon: %d lemmas, %d synonym groups, %d derivations, %d antonym pairs, %d irregular forms: %d bytes raw, %d gzipped; %d further known words: %d bytes\n",
+		len(table.lemmas), len(table.groups), len(table.derived), len(table.antonyms), len(table.irregular), len(raw), buf.Len(), len(table.extra), known.Len())
 	return nil
 }
 
@@ -150,6 +155,7 @@ type synset struct {
 	hyponyms int         // how many ~ and ~i pointers: how general the synset is
 	similar  []synsetID  // & pointers: from an adjective satellite to its head
 	derived  [][2]string // (word in this synset, word in the other): "+" pointers
+	antonym  [][2]string // the same for "!" pointers, which WordNet makes word to word
 }
 
 type wordNet struct {
@@ -315,6 +321,12 @@ func (wn *wordNet) dataLine(p int, line string) error {
 				// The target word is resolved after all data files are read.
 				s.derived = append(s.derived, [2]string{s.words[src-1], fmt.Sprintf("%d:%d:%d", tp, to, dst)})
 			}
+		case "!":
+			src, _ := strconv.ParseInt(srcDst[:2], 16, 0)
+			dst, _ := strconv.ParseInt(srcDst[2:], 16, 0)
+			if src > 0 && dst > 0 {
+				s.antonym = append(s.antonym, [2]string{s.words[src-1], fmt.Sprintf("%d:%d:%d", tp, to, dst)})
+			}
 		}
 	}
 	wn.synsets[synsetID{p, off}] = s
@@ -358,15 +370,23 @@ func normLemma(w string) string {
 
 // derivedTarget resolves a "+" pointer's "pos:offset:word" to the word.
 func (wn *wordNet) derivedTarget(ref string) string {
+	w, _ := wn.pointerTarget(ref)
+	return w
+}
+
+// pointerTarget resolves a lexical pointer's "pos:offset:word" to the word
+// and its synset.
+func (wn *wordNet) pointerTarget(ref string) (string, synsetID) {
 	parts := strings.Split(ref, ":")
 	p, _ := strconv.Atoi(parts[0])
 	off, _ := strconv.Atoi(parts[1])
 	n, _ := strconv.Atoi(parts[2])
-	s := wn.synsets[synsetID{p, off}]
+	id := synsetID{p, off}
+	s := wn.synsets[id]
 	if s == nil || n < 1 || n > len(s.words) {
-		return ""
+		return "", id
 	}
-	return s.words[n-1]
+	return s.words[n-1], id
 }
 
 // total is a lemma's tagged count over all its senses and parts of speech.
@@ -474,6 +494,7 @@ type table struct {
 	count     []int
 	groups    [][]int
 	derived   [][2]int
+	antonyms  [][3]int // part of speech, lemma index, greater lemma index
 	irregular []irregular
 	extra     []string // known words without relations
 	extraPOS  []int
@@ -710,6 +731,8 @@ func build(wn *wordNet, seedWords []string, minCount int, verbose bool, stderr i
 	}
 	slices.SortFunc(t.derived, func(a, b [2]int) int { return slices.Compare(a[:], b[:]) })
 
+	t.antonyms = antonyms(wn, t, index, ids, verbose, stderr)
+
 	// Irregular forms whose base is kept; regular ones are found at run time
 	// by the same suffix rules.
 	forms := map[string]map[int]int{}
@@ -796,7 +819,7 @@ func sharedPrefix(a, b string) int {
 
 func (t *table) encode() []byte {
 	var b bytes.Buffer
-	b.WriteString("lexicon 1\n")
+	b.WriteString("lexicon 2\n")
 	fmt.Fprintf(&b, "L %d\n", len(t.lemmas))
 	for i, l := range t.lemmas {
 		fmt.Fprintf(&b, "%s\t%d\t%d\n", l, t.posmask[i], t.count[i])
@@ -815,10 +838,112 @@ func (t *table) encode() []byte {
 	for _, d := range t.derived {
 		fmt.Fprintf(&b, "%d %d\n", d[0], d[1])
 	}
+	fmt.Fprintf(&b, "A %d\n", len(t.antonyms))
+	for _, a := range t.antonyms {
+		fmt.Fprintf(&b, "%d %d %d\n", a[0], a[1], a[2])
+	}
 	fmt.Fprintf(&b, "X %d\n", len(t.irregular))
 	for _, x := range t.irregular {
 		fmt.Fprintf(&b, "%s\t%d\t%d\n", x.form, x.lemma, x.posmask)
 	}
 
 	return b.Bytes()
+}
+
+// antonyms returns WordNet's antonym pairs among the kept lemmas, sorted, as
+// (part of speech, lower index, higher index). A pair counts only in a
+// frequent sense of both words, so that a rare sense does not make two
+// words opposites in every sentence. Two kinds:
+//   - direct "!" pointers ("optimistic" ! "pessimistic", "praise" !
+//     "criticize");
+//   - an adjective satellite whose frequent sense is in the cluster of a
+//     head with an antonym is the opposite of that antonym ("huge", in the
+//     cluster of "large", is the opposite of "small") when the satellite
+//     sense is the word's first and is common (seen minHyponymCount times
+//     in the tagged corpus), as for cluster synonyms: "stretch" in a
+//     stretch limousine is no opposite of "short", nor "old" (in "an old
+//     friend", satellite of "familiar") of "unfamiliar". Satellites of the
+//     two clusters are not paired with each other: clusters are loose
+//     ("ample" and "atomic" are no reader's opposites), and one step from
+//     a head keeps to pairs a reader would call opposite.
+//
+// ids is every synset, sorted, so the walk is deterministic.
+func antonyms(wn *wordNet, t *table, index map[string]int, ids []synsetID, verbose bool, stderr io.Writer) [][3]int {
+	frequent := func(p int, w string, id synsetID) bool {
+		return slices.Contains(wn.frequentSenses(p, w), id)
+	}
+	// firstCommon reports whether id is w's first sense in p, tagged
+	// often enough, and p is w's main part of speech.
+	firstCommon := func(p int, w string, id synsetID) bool {
+		ss, cs := wn.senses[p][w], wn.counts[p][w]
+		// "such" is tagged as an adjective of degree (a satellite of
+		// "large") but reads as a determiner: "such" is no opposite of
+		// "little".
+		if w == "such" || len(ss) == 0 || ss[0] != id || len(cs) == 0 || cs[0] < minHyponymCount {
+			return false
+		}
+		// And w is mostly an adjective: "very", "such", "only" and
+		// "last" have satellite senses but are read as other words.
+		inPOS := 0
+		for _, c := range cs {
+			inPOS += c
+		}
+		return 2*inPOS >= wn.total(w)
+	}
+	set := map[[3]int]bool{}
+	add := func(p int, a, b string, how string) {
+		i, ok1 := index[a]
+		j, ok2 := index[b]
+		// Function words ("some", "no", "on", "off") relate only by
+		// identity; negation is the support model's own check.
+		if !ok1 || !ok2 || i == j || t.posmask[i]&functionWord != 0 || t.posmask[j]&functionWord != 0 {
+			return
+		}
+		k := [3]int{p, min(i, j), max(i, j)}
+		if set[k] {
+			return
+		}
+		set[k] = true
+		if verbose {
+			fmt.Fprintf(stderr, "antonym (%s %s): %s <> %s\n", posFile[p], how, a, b)
+		}
+	}
+	for _, id := range ids {
+		s := wn.synsets[id]
+		for _, ant := range s.antonym {
+			w, tid := wn.pointerTarget(ant[1])
+			if w == "" || tid.pos != id.pos {
+				continue
+			}
+			if frequent(id.pos, ant[0], id) && frequent(tid.pos, w, tid) {
+				add(id.pos, ant[0], w, "direct")
+			}
+		}
+		if id.pos != adj {
+			continue
+		}
+		for _, h := range s.similar {
+			hs := wn.synsets[h]
+			if hs == nil {
+				continue
+			}
+			for _, ant := range hs.antonym {
+				w, tid := wn.pointerTarget(ant[1])
+				if w == "" || !frequent(adj, w, tid) {
+					continue
+				}
+				for _, sw := range s.words {
+					if firstCommon(adj, sw, id) {
+						add(adj, sw, w, "satellite of "+ant[0])
+					}
+				}
+			}
+		}
+	}
+	out := make([][3]int, 0, len(set))
+	for k := range set {
+		out = append(out, k)
+	}
+	slices.SortFunc(out, func(a, b [3]int) int { return slices.Compare(a[:], b[:]) })
+	return out
 }
