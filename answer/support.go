@@ -662,6 +662,12 @@ func (s *Supporter) conflict(c, b *text, window, related []*text) string {
 	if len(c.places) > 0 && len(b.places) > 0 && !overlaps(c.places, b.places) && !b.stemsAll(c.places) {
 		return "place"
 	}
+	// An opposite word where the passage has its antonym: "pessimistic"
+	// for "optimistic", "praised" for "criticized", "short-term" for
+	// "long-term".
+	if w, ok := s.opposed(c, b); ok {
+		return "opposite: " + w
+	}
 	// The same act by someone else: "the UN issued a warrant" where "the
 	// International Criminal Court issued" it.
 	for v, who := range c.agents {
@@ -690,6 +696,30 @@ func (s *Supporter) conflict(c, b *text, window, related []*text) string {
 		}
 	}
 	return ""
+}
+
+// opposed returns a claim word whose WordNet antonym stands in sentence b
+// where the claim has no match for it: the claim says the opposite.
+func (s *Supporter) opposed(c, b *text) (string, bool) {
+	for _, w := range c.words {
+		if w.proper || w.figure || s.wordMatch(w, b) >= matchSynonym {
+			continue
+		}
+		// Every word of b, stop words included: "long" in "long-term"
+		// is one.
+		for _, u := range retrieval.Words(stripMarkdown(b.raw)) {
+			if !s.lex.Opposite(w.lx, s.lex.Lookup(u)) {
+				continue
+			}
+			// The antonym must not be the claim's own word elsewhere
+			// ("rise and fall").
+			if c.stems[retrieval.Stem(u)] {
+				continue
+			}
+			return w.surface, true
+		}
+	}
+	return "", false
 }
 
 // reClause splits a sentence into clauses, each with its own polarity:

@@ -22,6 +22,7 @@ func TestSupportMechanisms(t *testing.T) {
 		"The talks in Florida lasted two days. It was the fourth round of negotiations in a month.",
 		"Kremlin spokesman Dmitry Peskov spoke to reporters in Moscow. He said the talks were useful. Umerov said Ukraine is optimistic.",
 		"The talks started on Sunday in Miami. Putin picked Dmitriev as his envoy.",
+		"The European Union agreed to phase out all long-term Russian gas imports by 2027.",
 	}
 	hits := passageHits(passages...)
 	sp := defaultSupporter()
@@ -47,6 +48,9 @@ func TestSupportMechanisms(t *testing.T) {
 		{"speaker swapped", "Umerov said the talks were useful.", 4, false},
 		{"he said resolved to the person before", "Peskov said the talks were useful.", 4, true},
 		{"place swapped", "The talks started on Sunday in Geneva.", 5, false},
+		{"antonym", "Umerov said Ukraine is pessimistic.", 4, false},
+		{"antonym inside a compound", "The EU agreed to phase out short-term Russian gas imports by 2027.", 6, false},
+		{"same words, no antonym", "The EU agreed to phase out long-term Russian gas imports by 2027.", 6, true},
 		{"non-adjacent sentences combine", "Witkoff met Putin for five hours, and the Kremlin said no compromise was reached.", 1, true},
 	}
 	for _, c := range cases {
