@@ -203,3 +203,12 @@ func cosine(a, b []float32) float64 {
 	}
 	return dot / math.Sqrt(na*nb)
 }
+
+// SemanticModel names the embedder whose similarity the citation check
+// uses, "" when none: for start-up logs and tests of the wiring.
+func (l *LLM) SemanticModel() string {
+	if l.sem == nil {
+		return ""
+	}
+	return l.sem.emb.Name()
+}
