@@ -144,7 +144,13 @@ func (c *semanticConfig) signal(ctx context.Context, reply string, hits []retrie
 			}
 		}
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	timeout := c.timeout
+	if dl, ok := ctx.Deadline(); ok {
+		// Half of what is left at most: the answer must still be
+		// checked and sent within its deadline.
+		timeout = min(timeout, time.Until(dl)/2)
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	vs, err := c.emb.Embed(ctx, texts)
 	if err != nil {
