@@ -537,7 +537,7 @@ func (e *evidence) cite(sp *Supporter, claim *text, markers []int) (pis []int, r
 	count := len(markers) - dupes
 	if len(given) > 0 {
 		v, contrib := e.judgeAgainst(sp, claim, given)
-		if v.supported(SupportThreshold) {
+		if v.supported(SupportThreshold) || sp.sem.supports(e, claim, v, given) && len(contrib) > 0 {
 			return contrib, false, count - len(contrib)
 		}
 		if v.conflict != "" && v.score >= SupportThreshold {

@@ -147,6 +147,7 @@ type LLM struct {
 	model   string
 	timeout time.Duration
 	log     *slog.Logger
+	sem     *semanticConfig // optional; see WithSemantic
 }
 
 // DefaultLLMTimeout bounds one answer, retries included.
@@ -192,7 +193,7 @@ func (l *LLM) Generate(ctx context.Context, req Request, ev retrieval.Result, on
 	if err != nil {
 		return Answer{}, fmt.Errorf("chat model %q: %w", l.model, err)
 	}
-	c := defaultSupporter().verifyCitations(req.Question, reply, ev.Hits)
+	c := l.supporter(ctx, reply, ev.Hits).verifyCitations(req.Question, reply, ev.Hits)
 	l.log.Debug("model replied", "model", l.model, "prompt", PromptVersion, "took", time.Since(start),
 		"markers", c.Markers, "dropped", c.Dropped, "sentences", c.Factual, "kept", c.Kept, "recited", c.Recited)
 	a.DroppedMarkers = c.Dropped

@@ -68,6 +68,7 @@ type text struct {
 // forms, synonyms and derivations. Build it with NewSupporter.
 type Supporter struct {
 	lex *lexicon.Lexicon
+	sem *semanticSignal // one reply's embeddings (semantic.go); nil: none
 }
 
 // NewSupporter returns a support model over lex (nil: the built-in table).

@@ -25,7 +25,15 @@ func newEmbedder(cfg config.Config, log *slog.Logger) (retrieval.Embedder, error
 func newGenerator(cfg config.Config, log *slog.Logger) (answer.Generator, error) {
 	log.Info("answering with an OpenAI-compatible chat model", "model", cfg.ChatModel, "base_url", baseURLForLog(cfg),
 		"prompt", answer.PromptVersion, "timeout", cfg.LLMTimeout, "retries", cfg.LLMRetries)
-	return answer.NewLLM(openAIClient(cfg, log), cfg.ChatModel, cfg.LLMTimeout, log), nil
+	llm := answer.NewLLM(openAIClient(cfg, log), cfg.ChatModel, cfg.LLMTimeout, log)
+	if cfg.EmbedModel != "" {
+		// A semantic model's similarity is one more signal of the
+		// citation check; the offline hash embedder would add nothing.
+		log.Info("citation check uses semantic similarity", "model", cfg.EmbedModel, "bar", answer.DefaultSemanticBar)
+		llm.WithSemantic(retrieval.NewOpenAIEmbedder(openAIClient(cfg, log), cfg.EmbedModel,
+			retrieval.OpenAIEmbedOptions{Timeout: cfg.LLMTimeout}), answer.SemanticOptions{})
+	}
+	return llm, nil
 }
 
 // openAIClient is the one client configuration for chat and embeddings; the
