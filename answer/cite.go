@@ -265,7 +265,7 @@ func (sp *Supporter) verifyCitations(question, reply string, hits []retrieval.Hi
 			factual := false
 			for _, sg := range segs {
 				c.Markers += len(sg.markers)
-				claim := sp.analyseClaim(sg.text, claimSubject, claimFirst)
+				claim := sp.analyseClaim(sg.text, claimSubject, false)
 				if len(claim.words) == 0 || isLeadIn(sg.text, claim) {
 					out.WriteString(markerGroup.ReplaceAllString(sg.raw, ""))
 					c.Dropped += len(sg.markers)
@@ -273,6 +273,13 @@ func (sp *Supporter) verifyCitations(question, reply string, hits []retrieval.Hi
 				}
 				factual = true
 				pis, recited, dropped := ev.cite(sp, &claim, sg.markers)
+				if len(pis) == 0 && claimFirst {
+					// "He posted them on Telegram", the first words of an
+					// answer to "How did Umerov share …": read again
+					// with "he" as the person the question names.
+					named := sp.analyseClaim(sg.text, claimSubject, true)
+					pis, recited, dropped = ev.cite(sp, &named, sg.markers)
+				}
 				c.Dropped += dropped
 				if len(pis) == 0 {
 					ok = false

@@ -279,3 +279,22 @@ func TestSupportByMeaning(t *testing.T) {
 		}
 	}
 }
+
+// "He" at the start of an answer is the person the question names.
+func TestReplyPronounIsTheQuestionsPerson(t *testing.T) {
+	t.Parallel()
+	hits := passageHits("Umerov shared insights via the Telegram messaging platform, highlighting the collaborative nature of the talks.")
+	sp := defaultSupporter()
+	for _, c := range []struct {
+		question, reply string
+		kept            bool
+	}{
+		{"How did Umerov share his update?", "He posted it on Telegram [1].", true},
+		{"How did Umerov share his update?", "He posted it on Facebook [1].", false}, // a name the passage lacks
+	} {
+		got := sp.verifyCitations(c.question, c.reply, hits)
+		if (got.Kept > 0) != c.kept {
+			t.Errorf("%q / %q: kept %d (%q), want kept=%v", c.question, c.reply, got.Kept, got.Text, c.kept)
+		}
+	}
+}
