@@ -50,6 +50,8 @@ type question struct {
 	// does not answer; partitive: "how many of the kids", whose answer
 	// may leave the kids unsaid ("6,000 have been placed").
 	count, partitive bool
+	// share: "how much of X" asks for a share (a percentage, a fraction).
+	share bool
 }
 
 // chatWords are words people type in chat that carry no topic: fillers,
@@ -161,6 +163,8 @@ func (s *Supporter) parseQuestion(q string) question {
 			case "many", "much":
 				skip[i+1] = true
 				pq.count = next == "many"
+				// "how much of Ukraine": a share, not a count.
+				pq.share = next == "much" && i+2 < len(words) && words[i+2] == "of"
 				pq.partitive = pq.count && i+2 < len(words) && words[i+2] == "of"
 				if i+2 < len(words) && timeUnits[words[i+2]] {
 					setType(&pq, typeDuration)
@@ -320,7 +324,7 @@ func hasType(typ answerType, t *text, q *question) bool {
 		// the same sentence counts. A year is a date, and a figure the
 		// question names ("the 20-point plan") is not its answer.
 		for _, f := range t.figures {
-			if f.year || q.names(f) {
+			if f.year || q.names(f) || q.share && f.kind != shareFigure {
 				continue
 			}
 			if !q.count {
