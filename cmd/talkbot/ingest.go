@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	iofs "io/fs"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -36,24 +35,11 @@ func cmdIngest(ctx context.Context, e *env, args []string) error {
 	if len(paths) == 0 && !*prune {
 		return usagef("ingest needs at least one file or directory, e.g. talkbot ingest ./articles")
 	}
-	cfg, err := e.config()
+	w, err := openWriter(ctx, e, true)
 	if err != nil {
 		return err
 	}
-	log := e.logger(cfg)
-	dir, err := dataDirForWriting(cfg)
-	if err != nil {
-		return err
-	}
-	emb, err := newEmbedder(cfg, log)
-	if err != nil {
-		return err
-	}
-	start := time.Now()
-	ix, err := openWriter(ctx, e, dir, emb, log, true)
-	if err != nil {
-		return err
-	}
+	ix, dir, start := w.ix, w.dir, w.start
 	defer ix.Close()
 	// The built-in articles are not stored (readers keep them in memory);
 	// new files just must not take their IDs.
@@ -109,18 +95,40 @@ func dataDirForWriting(cfg config.Config) (string, error) {
 // storeLockWait bounds how long a second writer waits for the first.
 const storeLockWait = 2 * time.Minute
 
-// openWriter opens the store for writing, telling the user when another
-// ingest holds it.
+// writer is the store opened for writing with the configured embedder.
+type writer struct {
+	ix    *retrieval.Index
+	emb   retrieval.Embedder
+	dir   string
+	start time.Time // when opening began, for the summary's time
+}
+
+// openWriter opens the store in the configured data dir for writing
+// (ingest, reindex), telling the user when another writer holds it.
 // docsOnly skips loading passages and vectors (see retrieval.Options).
-func openWriter(ctx context.Context, e *env, dir string, emb retrieval.Embedder, log *slog.Logger, docsOnly bool) (*retrieval.Index, error) {
+func openWriter(ctx context.Context, e *env, docsOnly bool) (writer, error) {
+	cfg, err := e.config()
+	if err != nil {
+		return writer{}, err
+	}
+	log := e.logger(cfg)
+	dir, err := dataDirForWriting(cfg)
+	if err != nil {
+		return writer{}, err
+	}
+	emb, err := newEmbedder(cfg, log)
+	if err != nil {
+		return writer{}, err
+	}
+	start := time.Now()
 	ix, err := retrieval.Open(ctx, retrieval.Options{Dir: dir, Embedder: emb, Logger: log, LockWait: storeLockWait, DocumentsOnly: docsOnly,
 		OnLockWait: func() {
 			fmt.Fprintf(e.stderr, "talkbot: another ingest is writing to %s; waiting for it (up to %s)…\n", dir, storeLockWait)
 		}})
 	if err != nil {
-		return nil, fmt.Errorf("opening the index: %w", err)
+		return writer{}, fmt.Errorf("opening the index: %w", err)
 	}
-	return ix, nil
+	return writer{ix: ix, emb: emb, dir: dir, start: start}, nil
 }
 
 // skipReason is one line of plain text for a skipped file.

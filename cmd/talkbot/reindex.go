@@ -15,24 +15,11 @@ func cmdReindex(ctx context.Context, e *env, args []string) error {
 	if helped, err := parseNoArgs(fs, args, "reindex takes no arguments"); helped || err != nil {
 		return err
 	}
-	cfg, err := e.config()
+	w, err := openWriter(ctx, e, false)
 	if err != nil {
 		return err
 	}
-	log := e.logger(cfg)
-	dir, err := dataDirForWriting(cfg)
-	if err != nil {
-		return err
-	}
-	emb, err := newEmbedder(cfg, log)
-	if err != nil {
-		return err
-	}
-	start := time.Now()
-	ix, err := openWriter(ctx, e, dir, emb, log, false)
-	if err != nil {
-		return err
-	}
+	ix, emb, dir, start := w.ix, w.emb, w.dir, w.start
 	defer ix.Close()
 	n, err := ix.Reindex(ctx, 256, func(done, total int) {
 		fmt.Fprintf(e.stderr, "talkbot: embedded %d of %d passages\n", done, total)
