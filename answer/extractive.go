@@ -15,10 +15,6 @@ import (
 // question and quotes them verbatim with markers. It is the offline default
 // and the fallback when an LLM fails.
 const (
-	// minSentenceCoverage: a quoted sentence must carry at least this share
-	// (IDF-weighted) of the question's terms, so unrelated sentences are
-	// never stitched together.
-	minSentenceCoverage = 0.5
 	// keepRatio: further sentences must score this close to the best one.
 	keepRatio = 0.8
 	// maxQuotes keeps answers short.

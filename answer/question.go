@@ -407,7 +407,6 @@ func countsFocus(f figure, focus []word) bool {
 }
 
 var (
-	reDigit      = regexp.MustCompile(`\d`)
 	reSpeechVerb = regexp.MustCompile(`(?i)\b` + speechVerbs + `|\b(?:call(?:ed|ing)?|label(?:l?ed|l?ing)?|dismiss(?:ed)?|describ(?:ed|ing)|view(?:ed|s)?|consider(?:ed|s)?|hope[sd]?|want(?:s|ed)?)\b`)
 )
 

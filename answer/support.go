@@ -518,18 +518,12 @@ func (v verdict) supported(threshold float64) bool {
 	return v.conflict == "" && v.missing == "" && v.score >= threshold
 }
 
-// judge measures claim c against the evidence sentences ev (all from the
-// passages a claim cites), with ctx the passages' titles and headings. Up to
-// three sentences may together support it, adjacent or not; the checkable
-// facts (figures, negation, speakers, places) are read from the sentence
-// that carries most of the claim.
-func (s *Supporter) judge(c *text, weights []float64, ev []*text, ctx *text) verdict {
-	v, _ := s.judgeUsed(c, weights, ev, ctx)
-	return v
-}
-
-// judgeUsed is judge, also returning the evidence sentences that carry the
-// claim.
+// judgeUsed measures claim c against the evidence sentences ev (all from
+// the passages a claim cites), with ctx the passages' titles and headings,
+// and returns the sentences that carry it. Up to three sentences may
+// together support it, adjacent or not; the checkable facts (figures,
+// negation, speakers, places) are read from the sentence that carries most
+// of the claim.
 func (s *Supporter) judgeUsed(c *text, weights []float64, ev []*text, ctx *text) (verdict, []int) {
 	var total float64
 	for _, w := range weights {

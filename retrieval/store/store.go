@@ -260,7 +260,7 @@ func (s *Store) init(ctx context.Context) error {
 	if s.readOnly || have == want {
 		return nil
 	}
-	return s.migrate(ctx, have)
+	return s.migrate(ctx)
 }
 
 func migrationNames() []string {
@@ -291,7 +291,9 @@ func (s *Store) version(ctx context.Context) (int, error) {
 	return int(v.Int64), nil
 }
 
-func (s *Store) migrate(ctx context.Context, have int) error {
+// migrate applies the migrations the store lacks, in one transaction,
+// re-reading the version under the write lock.
+func (s *Store) migrate(ctx context.Context) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("migrating %s: %w", s.path, err)
@@ -306,7 +308,7 @@ func (s *Store) migrate(ctx context.Context, have int) error {
 	if err := tx.QueryRowContext(ctx, `SELECT max(version) FROM store_migrations`).Scan(&v); err != nil {
 		return fmt.Errorf("migrating %s: %w", s.path, err)
 	}
-	have = int(v.Int64)
+	have := int(v.Int64)
 	for i, name := range migrationNames() {
 		if i < have {
 			continue

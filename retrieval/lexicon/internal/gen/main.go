@@ -49,8 +49,8 @@
 // Lemma indexes are line numbers (from 0) in the L section, which is sorted.
 //
 // The known-word list is a separate, uncompressed file of sorted lines
-// "word<TAB>posmask as one hex digit"; the runtime binary-searches it where
-// go:embed put it, so those 47k words cost nothing to load.
+// "word<TAB>posmask as one hex digit"; the runtime binary-searches it in
+// place (it is embedded as is), so those 47k words cost nothing to load.
 package main
 
 import (
@@ -284,10 +284,6 @@ func (wn *wordNet) dataLine(p int, line string) error {
 		return err
 	}
 	i++
-	type pending struct {
-		target   synsetID
-		src, dst int
-	}
 	for range pcnt {
 		sym, tOff, tPOS, srcDst := f[i], f[i+1], f[i+2], f[i+3]
 		i += 4
