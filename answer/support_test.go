@@ -298,3 +298,19 @@ func TestReplyPronounIsTheQuestionsPerson(t *testing.T) {
 		}
 	}
 }
+
+// The sentence that matches the question best may lack the asked-for fact
+// that the next sentence holds; the answer quotes both.
+func TestExtractTakesTheNeighbourWithTheAskedFact(t *testing.T) {
+	t.Parallel()
+	hits := passageHits("Witkoff met Putin in Moscow on Tuesday at the Kremlin. The meeting lasted five hours.")
+	for _, c := range []struct{ q, want string }{
+		{"how long did witkoff meet putin", "five hours"},
+		{"where did witkoff meet putin", "Moscow"},
+	} {
+		a := defaultSupporter().Extract(c.q, retrieval.Result{Hits: hits})
+		if !a.Found || !strings.Contains(a.Text, c.want) {
+			t.Errorf("%q: found=%v %q; want %q", c.q, a.Found, a.Text, c.want)
+		}
+	}
+}
