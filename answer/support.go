@@ -300,7 +300,7 @@ func acronymsOf(s string) []string {
 // titleWord are capitalised words of a role, not a name ("President Putin").
 var titleWord = map[string]bool{
 	"president": true, "minister": true, "envoy": true, "special": true, "secretary": true, "spokesperson": true,
-	"spokesman": true, "spokeswoman": true, "prime": true, "foreign": true, "state": true, "kremlin": false,
+	"spokesman": true, "spokeswoman": true, "prime": true, "foreign": true, "state": true,
 	"mr": true, "mrs": true, "ms": true, "dr": true, "chief": true, "adviser": true, "advisor": true, "general": true,
 	"he": true, "she": true, "they": true, "it": true, "the": true, "a": true, "an": true, "this": true, "that": true,
 }
@@ -424,9 +424,9 @@ func (s *Supporter) wordMatch(w word, t *text) float64 {
 // is: an answer may add them and no passage needs to contain them.
 var fillerWords = map[string]bool{
 	"articl": true, "article": true, "articles": true, "report": true, "reported": true, "reports": true,
-	"according": true, "passage": true, "passages": true, "source": true, "sources": true, "state": false,
+	"according": true, "passage": true, "passages": true, "source": true, "sources": true,
 	"mention": true, "mentioned": true, "mentions": true, "note": true, "noted": true, "describe": true,
-	"described": true, "claim": false, "based": true, "provided": true, "given": true, "indicate": true,
+	"described": true, "based": true, "provided": true, "given": true, "indicate": true,
 	"indicates": true, "indicated": true, "information": true, "text": true, "context": true, "specifically": true,
 	"however": true, "additionally": true, "overall": true, "also": true, "mentioning": true, "suggest": true,
 	"suggests": true, "answer": true, "question": true, "available": true, "clear": true, "explicitly": true,
@@ -434,7 +434,7 @@ var fillerWords = map[string]bool{
 	// Hedges and determiners: "approximately five hours" and "nearly
 	// five hours" state the same figure.
 	"another": true, "approximately": true, "nearly": true, "around": true, "roughly": true, "almost": true,
-	"estimated": true, "reportedly": true, "least": true, "one": false, "either": true, "both": true,
+	"estimated": true, "reportedly": true, "least": true, "either": true, "both": true,
 	"respectively": true, "meanwhile": true, "separately": true, "instead": true, "though": true, "still": true,
 	"per": true, "vs": true, "etc": true,
 }
@@ -446,7 +446,7 @@ var speechWords = map[string]bool{
 	"noted": true, "added": true, "adds": true, "explained": true, "described": true, "describes": true,
 	"called": true, "calls": true, "call": true, "claimed": true, "claims": true, "announced": true,
 	"stressed": true, "emphasized": true, "emphasised": true, "remarked": true, "insisted": true, "argued": true,
-	"confirmed": true, "wrote": true, "posted": false, "labelled": true, "labeled": true, "dubbed": true,
+	"confirmed": true, "wrote": true, "labelled": true, "labeled": true, "dubbed": true,
 }
 
 // claimWeights weighs the words of a claim: names and figures most (an
