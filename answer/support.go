@@ -156,7 +156,7 @@ func (s *Supporter) analyse(raw, prevPerson string) text {
 		t.lemmas[a] = true
 	}
 	t.negated = negated(plain)
-	t.speakers = speakers(plain, "")
+	t.speakers = speakers(plain)
 	if prevPerson != "" && rePronounSpeech.MatchString(plain) {
 		// "He said …" after a sentence naming someone: who "he" is is a
 		// guess, good for finding who said it, not for contradicting it.
@@ -187,7 +187,7 @@ func negated(plain string) bool {
 }
 
 // speakers returns the stems of the names text attributes words to.
-func speakers(plain, prevPerson string) []string {
+func speakers(plain string) []string {
 	var names []string
 	for _, m := range reSpeechAfter.FindAllStringSubmatch(plain, -1) {
 		names = append(names, m[1])
