@@ -444,10 +444,12 @@ type evidence struct {
 	df    map[string]int
 	// names are the stems the passages write as names or speakers.
 	names map[string]bool
+	// weights caches each claim's word weights (see weightsOf).
+	weights map[*text][]float64
 }
 
 func (sp *Supporter) newEvidence(hits []retrieval.Hit) *evidence {
-	e := &evidence{hits: hits, df: map[string]int{}, names: map[string]bool{}}
+	e := &evidence{hits: hits, df: map[string]int{}, names: map[string]bool{}, weights: map[*text][]float64{}}
 	for _, h := range hits {
 		p := h.Passage
 		c := sp.analyse(p.Title+". "+p.Heading, "")
@@ -484,6 +486,17 @@ func (sp *Supporter) newEvidence(hits []retrieval.Hit) *evidence {
 	return e
 }
 
+// weightsOf returns a claim's word weights over these passages, computed
+// once per claim: a claim is judged against many passages and pairs.
+func (e *evidence) weightsOf(sp *Supporter, claim *text) []float64 {
+	if w, ok := e.weights[claim]; ok {
+		return w
+	}
+	w := sp.claimWeights(claim, func(s string) int { return e.df[s] }, len(e.hits))
+	e.weights[claim] = w
+	return w
+}
+
 // judgeAgainst measures a claim against the given passages together.
 func (e *evidence) judgeAgainst(sp *Supporter, claim *text, pis []int) (verdict, []int) {
 	var ev []*text
@@ -504,8 +517,7 @@ func (e *evidence) judgeAgainst(sp *Supporter, claim *text, pis []int) (verdict,
 			ctx.lemmas[k] = true
 		}
 	}
-	weights := sp.claimWeights(claim, func(s string) int { return e.df[s] }, len(e.hits))
-	v, used := sp.judgeUsed(claim, weights, ev, ctx)
+	v, used := sp.judgeUsed(claim, e.weightsOf(sp, claim), ev, ctx)
 	var contrib []int
 	for _, i := range used {
 		if !slices.Contains(contrib, owner[i]) {
@@ -553,11 +565,13 @@ func (e *evidence) cite(sp *Supporter, claim *text, markers []int) (pis []int, r
 	// best. A claim no single passage backs may combine two; a claim some
 	// passage contradicts is never re-cited.
 	best, bestScore := []int(nil), 0.0
+	alone := make([]float64, len(e.hits)) // each passage's support on its own
 	for pi := range e.hits {
 		v, contrib := e.judgeAgainst(sp, claim, []int{pi})
 		if v.conflict != "" && v.score >= SupportThreshold {
 			return nil, false, count
 		}
+		alone[pi] = v.score
 		if v.supported(SupportThreshold) && v.score > bestScore {
 			best, bestScore = contrib, v.score
 		}
@@ -566,11 +580,6 @@ func (e *evidence) cite(sp *Supporter, claim *text, markers []int) (pis []int, r
 		// Two passages may combine only when each carries a real part of
 		// the claim on its own, so a falsehood cannot be assembled from
 		// stray words of two passages.
-		alone := make([]float64, len(e.hits))
-		for pi := range e.hits {
-			v, _ := e.judgeAgainst(sp, claim, []int{pi})
-			alone[pi] = v.score
-		}
 		for a := range e.hits {
 			for b := a + 1; b < len(e.hits); b++ {
 				if alone[a] < pairShare || alone[b] < pairShare {
@@ -598,7 +607,7 @@ func (e *evidence) cite(sp *Supporter, claim *text, markers []int) (pis []int, r
 // exact text a reader can check.
 func (e *evidence) bestQuote(sp *Supporter, pi int, claim *text) string {
 	p := e.hits[pi].Passage
-	weights := sp.claimWeights(claim, func(s string) int { return e.df[s] }, len(e.hits))
+	weights := e.weightsOf(sp, claim)
 	best, bestScore := "", -1.0
 	for i, st := range e.sents[pi] {
 		var score float64
