@@ -377,16 +377,6 @@ func placeMarkers(raw string, ns []int) string {
 	return strings.Replace(out, "\x00", b.String(), 1)
 }
 
-// namesAny reports whether the passages write any of stems as a name.
-func (e *evidence) namesAny(stems []string) bool {
-	for _, s := range stems {
-		if e.names[s] {
-			return true
-		}
-	}
-	return false
-}
-
 // rePronounStart finds a claim that opens with a pronoun standing for a
 // person named before it.
 var rePronounStart = regexp.MustCompile(`^\s*(?:\*\*)?(?:He|She|They|His|Her|Their)\b`)
@@ -434,97 +424,6 @@ func (e *evidence) personsIn(sp *Supporter, text string) []string {
 		}
 	}
 	return out
-}
-
-// evidence holds the analysed passages of one answer.
-type evidence struct {
-	hits  []retrieval.Hit
-	sents [][]*text // per passage, its sentences
-	ctx   []*text   // per passage, its title and heading
-	df    map[string]int
-	// names are the stems the passages write as names or speakers.
-	names map[string]bool
-	// weights caches each claim's word weights (see weightsOf).
-	weights map[*text][]float64
-}
-
-func (sp *Supporter) newEvidence(hits []retrieval.Hit) *evidence {
-	e := &evidence{hits: hits, df: map[string]int{}, names: map[string]bool{}, weights: map[*text][]float64{}}
-	for _, h := range hits {
-		p := h.Passage
-		c := sp.analyse(p.Title+". "+p.Heading, "")
-		seen := map[string]bool{}
-		for st := range c.stems {
-			seen[st] = true
-		}
-		var sents []*text
-		prev := ""
-		for _, s := range p.Sentences {
-			t := sp.analyse(s, prev)
-			if n := lastPerson(s); n != "" {
-				prev = n
-			}
-			sents = append(sents, &t)
-			for st := range t.stems {
-				seen[st] = true
-			}
-			for _, w := range t.words {
-				if w.proper {
-					e.names[w.stem] = true
-				}
-			}
-			for _, sp := range t.speakers {
-				e.names[sp] = true
-			}
-		}
-		for st := range seen {
-			e.df[st]++
-		}
-		e.sents = append(e.sents, sents)
-		e.ctx = append(e.ctx, &c)
-	}
-	return e
-}
-
-// weightsOf returns a claim's word weights over these passages, computed
-// once per claim: a claim is judged against many passages and pairs.
-func (e *evidence) weightsOf(sp *Supporter, claim *text) []float64 {
-	if w, ok := e.weights[claim]; ok {
-		return w
-	}
-	w := sp.claimWeights(claim, func(s string) int { return e.df[s] }, len(e.hits))
-	e.weights[claim] = w
-	return w
-}
-
-// judgeAgainst measures a claim against the given passages together.
-func (e *evidence) judgeAgainst(sp *Supporter, claim *text, pis []int) (verdict, []int) {
-	var ev []*text
-	var owner []int
-	ctx := &text{stems: map[string]bool{}, lemmas: map[string]bool{}}
-	for _, pi := range pis {
-		for _, t := range e.sents[pi] {
-			ev = append(ev, t)
-			owner = append(owner, pi)
-		}
-		c := e.ctx[pi]
-		ctx.words = append(ctx.words, c.words...)
-		ctx.figures = append(ctx.figures, c.figures...)
-		for k := range c.stems {
-			ctx.stems[k] = true
-		}
-		for k := range c.lemmas {
-			ctx.lemmas[k] = true
-		}
-	}
-	v, used := sp.judgeUsed(claim, e.weightsOf(sp, claim), ev, ctx)
-	var contrib []int
-	for _, i := range used {
-		if !slices.Contains(contrib, owner[i]) {
-			contrib = append(contrib, owner[i])
-		}
-	}
-	return v, contrib
 }
 
 // cite returns the passages (0-based) a claim may cite: the ones it cited
