@@ -62,7 +62,7 @@ func (sp *Supporter) digest(q *question, weights []float64, e *evidence) (Answer
 			}
 			better := !seen || total > 0 && cov > cur.cov+1e-9 || (total == 0 || cov >= cur.cov-1e-9) && order < cur.order
 			if better {
-				best[doc] = item{c: candidate{sentence: s, hit: h, terms: st.stems, rank: pi, pi: pi, si: si}, cov: cov, order: order}
+				best[doc] = item{c: candidate{sentence: s, hit: h, text: st, pi: pi, si: si}, cov: cov, order: order}
 			}
 		}
 	}
@@ -78,7 +78,7 @@ func (sp *Supporter) digest(q *question, weights []float64, e *evidence) (Answer
 		if !a.Equal(b) {
 			return a.After(b)
 		}
-		return best[docs[i]].c.rank < best[docs[j]].c.rank
+		return best[docs[i]].c.pi < best[docs[j]].c.pi
 	})
 	if len(docs) > maxDigestItems {
 		docs = docs[:maxDigestItems]

@@ -28,10 +28,8 @@ type candidate struct {
 	sentence string
 	hit      retrieval.Hit
 	score    float64
-	terms    map[string]bool
-	figures  []string
-	rank     int
-	pi, si   int // passage and sentence index in the evidence
+	text     *text // the sentence as the support model read it
+	pi, si   int   // passage (its retrieval rank) and sentence in the evidence
 }
 
 // Thresholds of the offline answerer, tuned on the older question set
@@ -134,7 +132,7 @@ func (sp *Supporter) extract(question, query string, ev retrieval.Result) Answer
 		}
 		dup := false
 		for _, k := range chosen {
-			if jaccard(c.terms, k.terms) >= nearDuplicate || k.sentence == c.sentence {
+			if jaccard(c.text.stems, k.text.stems) >= nearDuplicate || k.sentence == c.sentence {
 				dup = true
 				break
 			}
@@ -279,8 +277,7 @@ func (sp *Supporter) candidates(q *question, weights []float64, e *evidence) []c
 			if typed {
 				score += typeBonus
 			}
-			out = append(out, candidate{sentence: s, hit: h, score: score, terms: st.stems, figures: figures(s),
-				rank: pi, pi: pi, si: si})
+			out = append(out, candidate{sentence: s, hit: h, score: score, text: st, pi: pi, si: si})
 		}
 	}
 	return out
@@ -365,8 +362,7 @@ func (sp *Supporter) neighbourWithType(q *question, e *evidence, c candidate) (c
 		}
 		if st := e.sents[c.pi][k]; hasType(q.typ, st, q) {
 			s := c.hit.Passage.Sentences[k]
-			return candidate{sentence: s, hit: c.hit, score: c.score, terms: st.stems, figures: figures(s),
-				rank: c.rank, pi: c.pi, si: k}, true
+			return candidate{sentence: s, hit: c.hit, score: c.score, text: st, pi: c.pi, si: k}, true
 		}
 	}
 	return candidate{}, false
@@ -379,7 +375,7 @@ func render(a Answer, chosen []candidate) Answer {
 	// reads as the sources do. Disagreements keep each source's figure.
 	sort.SliceStable(chosen, func(i, j int) bool {
 		if chosen[i].hit.Passage.DocID != chosen[j].hit.Passage.DocID {
-			return chosen[i].rank < chosen[j].rank
+			return chosen[i].pi < chosen[j].pi
 		}
 		if chosen[i].hit.Passage.Index != chosen[j].hit.Passage.Index {
 			return chosen[i].hit.Passage.Index < chosen[j].hit.Passage.Index
@@ -425,24 +421,22 @@ func jaccard(a, b map[string]bool) float64 {
 	return float64(inter) / float64(len(a)+len(b)-inter)
 }
 
-// reFigure finds quantities that sources may disagree on.
-var reFigure = regexp.MustCompile(`(?i)\b\d+(\.\d+)?\s?(%|percent)|\bone[- ](half|third|quarter|fifth|sixth|tenth)\b`)
-
-func figures(s string) []string { return reFigure.FindAllString(s, -1) }
-
-// disagreement reports whether the chosen sentences state different figures
-// for what the question asks, so the answer presents them side by side.
+// disagreement reports whether the chosen sentences state different shares
+// (percentages, fractions) for what the question asks, so the answer
+// presents them side by side; "about 20%" and "one-fifth" agree.
 func disagreement(cs []candidate) bool {
-	var first string
+	first, seen := 0.0, false
 	for _, c := range cs {
-		if len(c.figures) == 0 {
-			continue
-		}
-		f := strings.ToLower(c.figures[0])
-		if first == "" {
-			first = f
-		} else if f != first {
-			return true
+		for _, f := range c.text.figures {
+			if f.kind != shareFigure {
+				continue
+			}
+			if !seen {
+				first, seen = f.value, true
+			} else if !sameValue(f, figure{kind: shareFigure, value: first}) {
+				return true
+			}
+			break // a sentence's first share is what it says
 		}
 	}
 	return false
