@@ -122,6 +122,21 @@ func TestQuoteIsSupportingSentence(t *testing.T) {
 	}
 }
 
+// citeCases reads the citation tuning set: claims, the question they
+// answer, and the text of the passage that supports them.
+func citeCases(t *testing.T) []citeCase {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/citations.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []citeCase
+	if err := json.Unmarshal(raw, &cases); err != nil {
+		t.Fatal(err)
+	}
+	return cases
+}
+
 type citeCase struct {
 	Q        string `json:"q"`
 	S        string `json:"s"`
@@ -132,14 +147,7 @@ type citeCase struct {
 // set: a passage is a correct citation when it contains the evidence.
 func citeTuning(t *testing.T) (correct, wrong []float64, kept map[bool][2]int) {
 	t.Helper()
-	raw, err := os.ReadFile("testdata/citations.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cases []citeCase
-	if err := json.Unmarshal(raw, &cases); err != nil {
-		t.Fatal(err)
-	}
+	cases := citeCases(t)
 	ix := seedIndex(t)
 	kept = map[bool][2]int{}
 	for _, c := range cases {
@@ -240,14 +248,7 @@ var inventions = []string{
 // invention; whole-answer fallback would lose every true claim here.
 func TestRemoveVersusFallback(t *testing.T) {
 	t.Parallel()
-	raw, err := os.ReadFile("testdata/citations.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cases []citeCase
-	if err := json.Unmarshal(raw, &cases); err != nil {
-		t.Fatal(err)
-	}
+	cases := citeCases(t)
 	ix := seedIndex(t)
 	var replies, leaked, keptTrue, fellBack int
 	for _, c := range cases {

@@ -6,7 +6,6 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -307,14 +306,7 @@ func meaningEmbed(sp *Supporter, texts []string) [][]float32 {
 // bar must admit none of the wrong ones there.
 func TestSemanticBarSeparates(t *testing.T) {
 	t.Parallel()
-	raw, err := os.ReadFile("testdata/citations.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cases []citeCase
-	if err := json.Unmarshal(raw, &cases); err != nil {
-		t.Fatal(err)
-	}
+	cases := citeCases(t)
 	ix := seedIndex(t)
 	sp := defaultSupporter()
 	var nearRight, nearWrong, allRight, allWrong []float64
