@@ -385,7 +385,7 @@ var rePronounStart = regexp.MustCompile(`^\s*(?:\*\*)?(?:He|She|They|His|Her|The
 // "He said", "he" is the subject (the person the question or the previous
 // sentence named), whose words these are.
 func (sp *Supporter) analyseClaim(raw string, subject []string, first bool) text {
-	t := sp.analyse(raw, "")
+	t := sp.analyse(raw, nil)
 	if len(subject) == 0 || !rePronounStart.MatchString(raw) {
 		return t
 	}

@@ -157,7 +157,7 @@ func citeTuning(t *testing.T) (correct, wrong []float64, kept map[bool][2]int) {
 		}
 		sp := defaultSupporter()
 		ev := sp.newEvidence(res.Hits)
-		claim := sp.analyse(c.S, "")
+		claim := sp.analyse(c.S, nil)
 		any := false
 		for i, h := range res.Hits {
 			ok := false

@@ -26,16 +26,16 @@ func (sp *Supporter) newEvidence(hits []retrieval.Hit) *evidence {
 	e := &evidence{hits: hits, df: map[string]int{}, names: map[string]bool{}, weights: map[*text][]float64{}}
 	for _, h := range hits {
 		p := h.Passage
-		c := sp.analyse(p.Title+". "+p.Heading, "")
+		c := sp.analyse(p.Title+". "+p.Heading, nil)
 		seen := map[string]bool{}
 		for st := range c.stems {
 			seen[st] = true
 		}
 		var sents []*text
-		prev := ""
+		var prev []string
 		for _, s := range p.Sentences {
 			t := sp.analyse(s, prev)
-			if n := lastPerson(s); n != "" {
+			if n := namedIn(s); len(n) > 0 {
 				prev = n
 			}
 			sents = append(sents, &t)

@@ -220,7 +220,7 @@ func TestSemanticSupportsGuards(t *testing.T) {
 	hits := passageHits(semanticPassages...)
 	sp := defaultSupporter()
 	ev := sp.newEvidence(hits)
-	claim := sp.analyse(odesaParaphrase, "")
+	claim := sp.analyse(odesaParaphrase, nil)
 	sig := &semanticSignal{bar: DefaultSemanticBar, margin: DefaultSemanticMargin, vecs: map[string][]float32{
 		odesaParaphrase: {1, 0}, odesaSentence: {1, 0}, // similarity 1.0
 		"The attack hit a civilian bus.": {0, 1},
@@ -273,7 +273,7 @@ func meaningEmbed(sp *Supporter, texts []string) [][]float32 {
 	var vocab []word
 	df := map[string]int{}
 	for i, s := range texts {
-		ts[i] = sp.analyse(s, "")
+		ts[i] = sp.analyse(s, nil)
 		seen := map[string]bool{}
 		for _, w := range ts[i].words {
 			if fillerWords[w.surface] || seen[w.stem] {
@@ -316,7 +316,7 @@ func TestSemanticBarSeparates(t *testing.T) {
 			t.Fatal(err)
 		}
 		ev := sp.newEvidence(res.Hits)
-		claim := sp.analyse(c.S, "")
+		claim := sp.analyse(c.S, nil)
 		batch := []string{c.S}
 		for _, h := range res.Hits {
 			batch = append(batch, h.Passage.Sentences...)
@@ -366,7 +366,7 @@ func TestSemanticBarSeparates(t *testing.T) {
 		{"Clashes go on in Pokrovsk.", 1},
 		{"Battles are still going on around Pokrovsk.", 1},
 	} {
-		claim := sp.analyse(c.s, "")
+		claim := sp.analyse(c.s, nil)
 		v, _ := ev.judgeAgainst(sp, &claim, []int{c.pi})
 		best, ok := ev.sentenceAt([]int{c.pi}, v.best)
 		if !ok || v.conflict != "" || v.missing != "" || v.score >= SupportThreshold || v.score < SupportThreshold-DefaultSemanticMargin {

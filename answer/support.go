@@ -113,9 +113,9 @@ var (
 	rePlace = regexp.MustCompile(`\b(?:in|at)\s+(?:the\s+)?((?:[A-Z][\p{L}’'-]+\s+){0,2}[A-Z][\p{L}’'-]+)`)
 )
 
-// analyse reads one piece of text. prevPerson is the last person named
-// before it (for "He said …"), or "".
-func (s *Supporter) analyse(raw, prevPerson string) text {
+// analyse reads one piece of text. namedBefore are the people the text
+// before it named (see namedIn), for "He said …".
+func (s *Supporter) analyse(raw string, namedBefore []string) text {
 	t := text{raw: raw, stems: map[string]bool{}, lemmas: map[string]bool{}}
 	plain := stripMarkdown(raw)
 	proper := properWords(plain)
@@ -157,10 +157,10 @@ func (s *Supporter) analyse(raw, prevPerson string) text {
 	}
 	t.negated = negated(plain)
 	t.speakers = speakers(plain)
-	if prevPerson != "" && rePronounSpeech.MatchString(plain) {
+	if len(namedBefore) > 0 && rePronounSpeech.MatchString(plain) {
 		// "He said …" after a sentence naming someone: who "he" is is a
 		// guess, good for finding who said it, not for contradicting it.
-		for _, w := range retrieval.Words(prevPerson) {
+		for _, w := range retrieval.Words(strings.Join(namedBefore, " ")) {
 			if !retrieval.IsStopWord(w) && !titleWord[w] {
 				t.saidBy = append(t.saidBy, retrieval.Stem(w))
 			}
@@ -305,20 +305,17 @@ var titleWord = map[string]bool{
 	"he": true, "she": true, "they": true, "it": true, "the": true, "a": true, "an": true, "this": true, "that": true,
 }
 
-// lastPerson returns the name a following "He said" most likely refers
-// to: the first run of two or more capitalised words in s that does not
+// namedIn returns who a "He said" after s most likely refers to: the
+// subject, the first run of two or more capitalised words that does not
 // open with a function word or a date ("President Putin" in "On Friday,
-// President Putin, in an interview with India Today, …").
-func lastPerson(s string) string {
+// President Putin, in an interview with India Today, …"), and the last
+// one named; nil when s names no one.
+func namedIn(s string) []string {
 	runs := nameRuns(s)
-	switch len(runs) {
-	case 0:
-		return ""
-	case 1:
-		return runs[0]
+	if len(runs) > 2 {
+		runs = []string{runs[0], runs[len(runs)-1]}
 	}
-	// The subject (first) and the last named are both likely; keep both.
-	return runs[0] + " and " + runs[len(runs)-1]
+	return runs
 }
 
 // nameRuns returns the runs of two or more capitalised words in s.

@@ -57,7 +57,7 @@ func TestSupportMechanisms(t *testing.T) {
 		t.Run(c.mechanism, func(t *testing.T) {
 			t.Parallel()
 			ev := sp.newEvidence(hits)
-			claim := sp.analyse(c.claim, "")
+			claim := sp.analyse(c.claim, nil)
 			v, _ := ev.judgeAgainst(sp, &claim, []int{c.cite - 1})
 			if got := v.supported(SupportThreshold); got != c.want {
 				t.Errorf("%q against passage %d: supported=%v (score %.2f, missing %q, conflict %q), want %v",
@@ -272,7 +272,7 @@ func TestSupportByMeaning(t *testing.T) {
 		{"Negotiators agreed on prisoner exchanges.", 1, true},    // derivation
 		{"Putin picked Witkoff as his envoy.", 0, false},          // a name the passages lack
 	} {
-		claim := sp.analyse(c.claim, "")
+		claim := sp.analyse(c.claim, nil)
 		v, _ := ev.judgeAgainst(sp, &claim, []int{c.cite})
 		if got := v.supported(SupportThreshold); got != c.want {
 			t.Errorf("%q: supported=%v (score %.2f %q %q), want %v", c.claim, got, v.score, v.missing, v.conflict, c.want)
