@@ -257,10 +257,59 @@ func (s *Store) init(ctx context.Context) error {
 	if have > want {
 		return fmt.Errorf("%w (%s is at schema %d, this talkbot knows %d): upgrade talkbot", ErrNewer, s.path, have, want)
 	}
-	if s.readOnly || have == want {
+	if s.readOnly {
 		return nil
 	}
-	return s.migrate(ctx)
+	if have < want {
+		if err := s.migrate(ctx); err != nil {
+			return err
+		}
+	}
+	// The store's identity: files derived from it (the search snapshot)
+	// name it, so a store replaced or moved aside never matches them.
+	if _, err := s.db.ExecContext(ctx, `INSERT OR IGNORE INTO meta(key, value) VALUES ('store_id', lower(hex(randomblob(16))))`); err != nil {
+		return fmt.Errorf("writing %s: %w", s.path, unreadable(err))
+	}
+	return nil
+}
+
+// ID is the store's identity, set when a writer first opens it ("" in a
+// store no writer of this version has opened).
+func (s *Store) ID(ctx context.Context) (string, error) { return s.Meta(ctx, "store_id") }
+
+// ChangedPassages counts the passages of the documents written since the
+// change counter since: what a reader starting from a snapshot taken at
+// since has to read from the store.
+func (s *Store) ChangedPassages(ctx context.Context, since int64) (int, error) {
+	var n int
+	err := s.readTx(ctx, func(c *sql.Conn) error {
+		ok, err := hasSchema(ctx, c)
+		if err != nil || !ok {
+			return err
+		}
+		return c.QueryRowContext(ctx, `SELECT count(*) FROM passages WHERE doc_id IN
+			(SELECT doc_id FROM changes WHERE seq > ?)`, since).Scan(&n)
+	})
+	if err != nil {
+		return 0, s.wrap("reading", err)
+	}
+	return n, nil
+}
+
+// PassageCount is the number of stored passages.
+func (s *Store) PassageCount(ctx context.Context) (int, error) {
+	var n int
+	err := s.readTx(ctx, func(c *sql.Conn) error {
+		ok, err := hasSchema(ctx, c)
+		if err != nil || !ok {
+			return err
+		}
+		return c.QueryRowContext(ctx, `SELECT count(*) FROM passages`).Scan(&n)
+	})
+	if err != nil {
+		return 0, s.wrap("reading", err)
+	}
+	return n, nil
 }
 
 func migrationNames() []string {
