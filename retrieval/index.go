@@ -52,6 +52,10 @@ type Index struct {
 	// imported, so the import embeds nothing they cover.
 	legacy *vectorSet
 
+	// fromSnapshot: the index was loaded from the search snapshot
+	// (snapshot.go) rather than from every row of the store.
+	fromSnapshot bool
+
 	sigs sync.Map // sentence → sentenceSig: near-duplicate signatures, computed once (dedup.go)
 }
 
@@ -130,7 +134,17 @@ func Open(ctx context.Context, o Options) (*Index, error) {
 	if st == nil {
 		return ix, nil
 	}
-	if err := ix.load(ctx, o.DocumentsOnly); err != nil {
+	if !o.ReadOnly {
+		removeSnapshotTemps(o.Dir)
+	}
+	// From the search snapshot plus the store's changes since it, when
+	// there is a usable one; else from the store itself.
+	if ix.loadSnapshot(ctx, o.DocumentsOnly) {
+		err = ix.Reload(ctx)
+	} else {
+		err = ix.load(ctx, o.DocumentsOnly)
+	}
+	if err != nil {
 		ix.Close()
 		return nil, err
 	}
@@ -605,6 +619,18 @@ func (ix *Index) Reindex(ctx context.Context, batch int, progress func(done, tot
 		return 0, errors.New("reindex needs the store opened for writing")
 	}
 	sort.Slice(todo, func(i, j int) bool { return todo[i].ID < todo[j].ID })
+	if len(todo) > 0 {
+		// New vectors change no document, so the change counter cannot
+		// tell readers a snapshot lacks them: drop it, write it again after.
+		if err := ix.dropSnapshot(); err != nil {
+			return 0, fmt.Errorf("removing the search snapshot before reindexing: %w", err)
+		}
+		defer func() {
+			if _, err := ix.Checkpoint(ctx, false); err != nil {
+				ix.log.Warn("search snapshot not written; readers load from the store until the next ingest", "err", err)
+			}
+		}()
+	}
 	done := 0
 	for len(todo) > 0 {
 		part := todo[:min(batch, len(todo))]
