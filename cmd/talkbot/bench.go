@@ -166,6 +166,11 @@ func runBench(ctx context.Context, dir string, chunks, nq, procs int) (benchRepo
 			return rep, fmt.Errorf("bench: ingest: %w", err)
 		}
 	}
+	// As talkbot ingest ends: the search snapshot readers start from.
+	if _, err := w.Checkpoint(ctx, false); err != nil {
+		w.Close()
+		return rep, fmt.Errorf("bench: checkpoint: %w", err)
+	}
 	ingest := time.Since(t0)
 	rep.Chunks = w.Len()
 	rep.IngestChunksPerS = float64(rep.Chunks) / ingest.Seconds()
@@ -379,14 +384,60 @@ func benchExec(ctx context.Context, dataDir string, args ...string) (int64, erro
 	c.Env = append(c.Env, "TALKBOT_DATA_DIR="+dataDir)
 	var out strings.Builder
 	c.Stdout, c.Stderr = &out, &out
-	if err := c.Run(); err != nil {
+	if err := c.Start(); err != nil {
+		return 0, fmt.Errorf("bench: talkbot %s: %w", strings.Join(args, " "), err)
+	}
+	// The child's own high-water mark, sampled until it exits: its rusage
+	// peak is no good here, because Linux starts an exec'd child's peak at
+	// its parent's (Go execs from the parent's memory), and this process
+	// held the whole store while building it.
+	done := make(chan struct{})
+	var hwm atomic.Int64
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		t := time.NewTicker(2 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if v := procHWM(c.Process.Pid); v > hwm.Load() {
+				hwm.Store(v)
+			}
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	err = c.Wait()
+	close(done)
+	<-sampled
+	if err != nil {
 		return 0, fmt.Errorf("bench: talkbot %s: %w\n%s", strings.Join(args, " "), err, out.String())
 	}
-	var rss int64
-	if ru, ok := c.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = ru.Maxrss * 1024 // kilobytes on Linux
+	rss := hwm.Load()
+	if ru, ok := c.ProcessState.SysUsage().(*syscall.Rusage); ok && rss == 0 {
+		rss = ru.Maxrss * 1024 // no /proc: an upper bound (see above)
 	}
 	return rss, nil
+}
+
+// procHWM is a process's peak resident set in bytes from /proc (0 when it
+// cannot be read, e.g. once the process has exited).
+func procHWM(pid int) int64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err == nil {
+				return kb * 1024
+			}
+		}
+	}
+	return 0
 }
 
 // currentRSS is this process's resident set in bytes (0 where /proc is
