@@ -128,6 +128,20 @@ func TestSnapshotLoadsWhatTheStoreHolds(t *testing.T) {
 	}
 	sameIndex(t, fromSnap, openWithoutSnapshot(t, dir))
 
+	// An ingest opens documents only, from the snapshot, and still knows
+	// every stored article unchanged.
+	ing, err := Open(ctx, Options{Dir: dir, DocumentsOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ing.fromSnapshot || len(ing.Sources()) != len(docs) {
+		t.Fatalf("ingest's open: from snapshot %v, %d articles, want %d", ing.fromSnapshot, len(ing.Sources()), len(docs))
+	}
+	if st, err := ing.Add(ctx, docs...); err != nil || st.Unchanged != len(docs) {
+		t.Fatalf("re-ingesting the same articles: %+v, %v", st, err)
+	}
+	ing.Close()
+
 	// Changes after the snapshot: a reader applies them on top of it.
 	w, err := Open(ctx, Options{Dir: dir})
 	if err != nil {
@@ -191,7 +205,9 @@ func TestDamagedSnapshotIsIgnoredNotTrusted(t *testing.T) {
 		damage func([]byte) []byte
 	}{
 		{"a flipped byte in the vectors", func(b []byte) []byte { b[len(b)/2] ^= 0x40; return b }},
-		{"a flipped byte in the strings", func(b []byte) []byte { b[len(b)-10] ^= 0x01; return b }},
+		{"a flipped byte in the checksums", func(b []byte) []byte { b[len(b)-10] ^= 0x01; return b }},
+		{"a flipped byte in the documents", func(b []byte) []byte { b[snapHeader+5] ^= 0x01; return b }},
+		{"a flipped change counter", func(b []byte) []byte { b[16] ^= 0x01; return b }},
 		{"truncated", func(b []byte) []byte { return b[:len(b)*2/3] }},
 		{"empty", func([]byte) []byte { return nil }},
 		{"another format", func(b []byte) []byte { b[8] = 9; return b }},
@@ -334,20 +350,44 @@ func FuzzParseSnapshot(f *testing.F) {
 		} else {
 			copy(b[off:], patch)
 		}
-		if len(b) > snapHeader {
-			binary.LittleEndian.PutUint32(b[52:], crc32.Checksum(b[snapHeader:], castagnoli))
+		reseal(b)
+		for _, check := range []snapCheck{checkHeader, checkDocs, checkAll} {
+			s, err := parseSnapshot(b, check)
+			if err != nil || check == checkHeader {
+				continue
+			}
+			ix := newIndex(NewHashEmbedder(0), slog.New(slog.DiscardHandler), DefaultChunkOptions())
+			s.install(ix, check == checkDocs)
+			for _, src := range ix.Sources() {
+				_ = ix.Passages(src.ID)
+			}
+			_, _ = ix.Search(context.Background(), "ceasefire talks", SearchOptions{})
 		}
-		s, err := parseSnapshot(b, true)
-		if err != nil {
-			return
-		}
-		ix := newIndex(NewHashEmbedder(0), slog.New(slog.DiscardHandler), DefaultChunkOptions())
-		s.install(ix, false)
-		for _, src := range ix.Sources() {
-			_ = ix.Passages(src.ID)
-		}
-		_, _ = ix.Search(context.Background(), "ceasefire talks", SearchOptions{})
 	})
+}
+
+// reseal recomputes a snapshot's checksums after a test changed it, where
+// its header still says where they are.
+func reseal(b []byte) {
+	le := binary.LittleEndian
+	if len(b) < snapHeader {
+		return
+	}
+	end := le.Uint64(b[96:])
+	if end < snapHeader || end > uint64(len(b)) {
+		return
+	}
+	chunks := (end - snapHeader + snapChunk - 1) / snapChunk
+	if uint64(len(b)) < end+4*chunks {
+		return
+	}
+	for c := range chunks {
+		lo := snapHeader + c*snapChunk
+		hi := min(lo+snapChunk, end)
+		le.PutUint32(b[end+4*c:], crc32.Checksum(b[lo:hi], castagnoli))
+	}
+	le.PutUint32(b[52:], crc32.Checksum(b[end:end+4*chunks], castagnoli))
+	le.PutUint32(b[snapHeader-8:], crc32.Checksum(b[:snapHeader-8], castagnoli))
 }
 
 // syncBuffer is a bytes.Buffer safe for a logger's concurrent writes.
