@@ -17,6 +17,10 @@ type bm25 struct {
 	k1, b    float64
 	termIDs  map[string]int32
 	postings [][]posting // by term ID; may hold dead slots until compaction
+	// mapped are postings installed from the search snapshot, by term ID,
+	// read in place: passages added later go to postings, so adding one
+	// never copies a common term's whole list out of the mapping.
+	mapped [][]posting
 	df       []int32     // by term ID: live passages containing the term
 	docs     []bm25Doc   // slot per passage; removed ones are marked dead
 	slots    map[string]int
@@ -111,10 +115,19 @@ func (x *bm25) remove(id string) {
 	}
 }
 
+// mappedOf is term tid's postings from the snapshot (none for a term
+// first seen after it).
+func (x *bm25) mappedOf(tid int32) []posting {
+	if int(tid) < len(x.mapped) {
+		return x.mapped[tid]
+	}
+	return nil
+}
+
 // compact drops dead slots once they outnumber live ones.
 func (x *bm25) compact() {
 	old := x.docs
-	x.docs, x.slots = nil, map[string]int{}
+	x.docs, x.slots, x.mapped = nil, map[string]int{}, nil
 	for i := range x.postings {
 		x.postings[i] = x.postings[i][:0]
 	}
@@ -210,16 +223,18 @@ func (x *bm25) search(terms []string, n int) []scored {
 		}
 		seen[tid] = true
 		idf := x.idf(t)
-		for _, p := range x.postings[tid] {
-			d := &x.docs[p.slot]
-			if d.dead {
-				continue
+		for _, list := range [2][]posting{x.mappedOf(tid), x.postings[tid]} {
+			for _, p := range list {
+				d := &x.docs[p.slot]
+				if d.dead {
+					continue
+				}
+				if acc[p.slot] == 0 {
+					touched = append(touched, p.slot)
+				}
+				f := float64(p.tf)
+				acc[p.slot] += idf * f * (x.k1 + 1) / (f + x.k1*(1-x.b+x.b*float64(d.len)/avg))
 			}
-			if acc[p.slot] == 0 {
-				touched = append(touched, p.slot)
-			}
-			f := float64(p.tf)
-			acc[p.slot] += idf * f * (x.k1 + 1) / (f + x.k1*(1-x.b+x.b*float64(d.len)/avg))
 		}
 	}
 	// Keep the best n in a min-heap whose root is the worst kept.

@@ -368,11 +368,12 @@ func (s *snapshot) install(ix *Index, docsOnly bool) {
 	}
 	kw.termIDs = make(map[string]int32, s.nTerms)
 	kw.postings = make([][]posting, s.nTerms)
+	kw.mapped = make([][]posting, s.nTerms)
 	post := s.postings()
 	for t := range s.nTerms {
 		kw.termIDs[s.str(s.terms+8*t)] = int32(t)
 		a, b := s.u32(s.postStart+4*t), s.u32(s.postStart+4*t+4)
-		kw.postings[t] = post[a:b:b] // appending copies: the mapping is never grown
+		kw.mapped[t] = post[a:b:b]
 	}
 	if s.nTerms > 0 {
 		kw.df = unsafe.Slice((*int32)(unsafe.Pointer(&s.m[s.df])), s.nTerms)
