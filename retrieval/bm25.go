@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"math"
 	"slices"
+	"sync"
 )
 
 // bm25 is a small in-memory Okapi BM25 index (k1=1.2, b=0.75) over passages,
@@ -23,6 +24,11 @@ type bm25 struct {
 	mapped [][]posting
 	df       []int32     // by term ID: live passages containing the term
 	docs     []bm25Doc   // slot per passage; removed ones are marked dead
+	// lens is each slot's length in terms, -1 when dead: what scoring reads
+	// per posting, packed so a query at 100k passages stays in cache
+	// instead of visiting a 56-byte bm25Doc per posting.
+	lens []int32
+	accs sync.Pool // *[]float64 score accumulators, zeroed after use
 	slots    map[string]int
 	live     int
 	totalLen int
@@ -88,6 +94,7 @@ func (x *bm25) add(id string, terms []string) {
 	}
 	slot := len(x.docs)
 	x.docs = append(x.docs, bm25Doc{id: id, terms: slices.Clip(tfs), len: len(terms)})
+	x.lens = append(x.lens, int32(len(terms)))
 	x.slots[id] = slot
 	for _, t := range tfs {
 		x.postings[t.id] = append(x.postings[t.id], posting{slot: int32(slot), tf: t.tf})
@@ -107,6 +114,7 @@ func (x *bm25) remove(id string) {
 		x.df[t.id]--
 	}
 	d.dead = true
+	x.lens[slot] = -1
 	x.live--
 	x.totalLen -= d.len
 	delete(x.slots, id)
@@ -127,7 +135,7 @@ func (x *bm25) mappedOf(tid int32) []posting {
 // compact drops dead slots once they outnumber live ones.
 func (x *bm25) compact() {
 	old := x.docs
-	x.docs, x.slots, x.mapped = nil, map[string]int{}, nil
+	x.docs, x.slots, x.mapped, x.lens = nil, map[string]int{}, nil, nil
 	for i := range x.postings {
 		x.postings[i] = x.postings[i][:0]
 	}
@@ -137,6 +145,7 @@ func (x *bm25) compact() {
 		}
 		slot := len(x.docs)
 		x.docs = append(x.docs, d)
+		x.lens = append(x.lens, int32(d.len))
 		x.slots[d.id] = slot
 		for _, t := range d.terms {
 			x.postings[t.id] = append(x.postings[t.id], posting{slot: int32(slot), tf: t.tf})
@@ -207,14 +216,30 @@ func better(a, b scored) int {
 	return cmp.Compare(a.id, b.id)
 }
 
+// acc returns a zeroed accumulator with a slot per passage.
+func (x *bm25) acc() []float64 {
+	if p, ok := x.accs.Get().(*[]float64); ok && len(*p) == len(x.docs) {
+		return *p
+	}
+	return make([]float64, len(x.docs))
+}
+
 // search returns up to n passages by BM25 score, best first.
 func (x *bm25) search(terms []string, n int) []scored {
 	if x.live == 0 || len(terms) == 0 || n <= 0 {
 		return nil
 	}
 	avg := float64(x.totalLen) / float64(x.live)
-	acc := make([]float64, len(x.docs))
+	// score = idf·f·(k1+1) / (f + k1·(1−b) + k1·b·len/avg)
+	base, perTerm := x.k1*(1-x.b), x.k1*x.b/avg
+	acc := x.acc()
 	var touched []int32
+	defer func() {
+		for _, slot := range touched {
+			acc[slot] = 0
+		}
+		x.accs.Put(&acc)
+	}()
 	seen := make(map[int32]bool, len(terms))
 	for _, t := range terms {
 		tid, ok := x.termIDs[t]
@@ -225,15 +250,15 @@ func (x *bm25) search(terms []string, n int) []scored {
 		idf := x.idf(t)
 		for _, list := range [2][]posting{x.mappedOf(tid), x.postings[tid]} {
 			for _, p := range list {
-				d := &x.docs[p.slot]
-				if d.dead {
+				l := x.lens[p.slot]
+				if l < 0 {
 					continue
 				}
 				if acc[p.slot] == 0 {
 					touched = append(touched, p.slot)
 				}
 				f := float64(p.tf)
-				acc[p.slot] += idf * f * (x.k1 + 1) / (f + x.k1*(1-x.b+x.b*float64(d.len)/avg))
+				acc[p.slot] += idf * f * (x.k1 + 1) / (f + base + perTerm*float64(l))
 			}
 		}
 	}

@@ -282,6 +282,7 @@ func (ix *Index) load(ctx context.Context, docsOnly bool) error {
 		ix.passages = make(map[string]Passage, passages)
 		ix.kw.slots = make(map[string]int, passages)
 		ix.kw.docs = make([]bm25Doc, 0, passages)
+		ix.kw.lens = make([]int32, 0, passages)
 		ix.vecs.slots = make(map[string]int, passages)
 		ix.vecs.texts = make(map[string]string, passages)
 		ix.vecs.ids = make([]string, 0, passages)

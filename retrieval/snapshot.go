@@ -348,6 +348,7 @@ func (s *snapshot) install(ix *Index, docsOnly bool) {
 	ix.passages = make(map[string]Passage, s.nPas)
 	kw := newBM25()
 	kw.docs = make([]bm25Doc, s.nPas)
+	kw.lens = make([]int32, s.nPas)
 	kw.slots = make(map[string]int, s.nPas)
 	tfs := s.termTFs()
 	for i := range s.nPas {
@@ -359,6 +360,7 @@ func (s *snapshot) install(ix *Index, docsOnly bool) {
 		ix.passages[p.ID] = p
 		tf, tn := s.u32(r+48), s.u32(r+52)
 		kw.docs[i] = bm25Doc{id: p.ID, terms: tfs[tf : tf+tn : tf+tn], len: s.u32(r + 56)}
+		kw.lens[i] = int32(kw.docs[i].len)
 		kw.slots[p.ID] = i
 	}
 	for i := range s.nDocs {

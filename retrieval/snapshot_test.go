@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"fmt"
 	"hash/crc32"
 	"log/slog"
 	"os"
@@ -284,11 +285,19 @@ func TestCheckpointRewritesOnlyWhenDue(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	docs := snapCorpus(t)
+	// What a checkpoint killed mid-write leaves: the next writer clears it.
+	killed := filepath.Join(dir, snapFile+".tmp-12345")
+	if err := os.WriteFile(killed, []byte("half a snapshot"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	w, err := Open(ctx, Options{Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer w.Close()
+	if _, err := os.Stat(killed); !os.IsNotExist(err) {
+		t.Fatalf("a killed checkpoint's temporary file was left: %v", err)
+	}
 	if _, err := w.Add(ctx, docs[:100]...); err != nil {
 		t.Fatal(err)
 	}
@@ -317,6 +326,65 @@ func TestCheckpointRewritesOnlyWhenDue(t *testing.T) {
 	if tmps, _ := filepath.Glob(filepath.Join(dir, snapFile+".tmp-*")); len(tmps) > 0 {
 		t.Fatalf("temporary files left: %v", tmps)
 	}
+}
+
+// Readers opening while a writer rewrites the snapshot always get a whole
+// one (old or new) plus the changes since: never a missing or partial
+// article.
+func TestReadersOpenWhileCheckpointing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	docs := snapCorpus(t)
+	writeStore(t, dir, docs, true)
+	w, err := Open(ctx, Options{Dir: dir, DocumentsOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	done := make(chan struct{})
+	var werr error
+	go func() {
+		defer close(done)
+		for i := range 4 {
+			d := Document{ID: fmt.Sprintf("late-%d", i), Title: "Late news", Hash: fmt.Sprint(i),
+				Text: fmt.Sprintf("Officials confirmed late development number %d in the talks on Friday.", i)}
+			if _, werr = w.Add(ctx, d); werr != nil {
+				return
+			}
+			if _, werr = w.Checkpoint(ctx, true); werr != nil {
+				return
+			}
+		}
+	}()
+	deadline := time.Now().Add(time.Minute)
+	opened := 0
+	for running := true; running && time.Now().Before(deadline); opened++ {
+		select {
+		case <-done:
+			running = false
+		default:
+		}
+		r, err := Open(ctx, Options{Dir: dir, ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := len(r.Sources())
+		for _, d := range docs[:3] {
+			if len(r.Passages(d.ID)) == 0 {
+				t.Fatalf("open %d: %s has no passages", opened, d.ID)
+			}
+		}
+		r.Close()
+		if n < len(docs) || n > len(docs)+4 {
+			t.Fatalf("open %d: %d articles, want %d to %d", opened, n, len(docs), len(docs)+4)
+		}
+	}
+	<-done
+	if werr != nil {
+		t.Fatal(werr)
+	}
+	t.Logf("%d reader opens during 4 checkpoints", opened)
 }
 
 // Parsing a snapshot never panics or points outside the file, whatever its
