@@ -475,3 +475,36 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// Reindexing with another embedder writes vectors without changing any
+// article: the snapshot it leaves holds them, and a reader with that
+// embedder searches them exactly as one loading the store.
+func TestReindexLeavesASnapshotWithItsVectors(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	writeStore(t, dir, snapCorpus(t), true)
+	other := NewHashEmbedder(64)
+	w, err := Open(ctx, Options{Dir: dir, Embedder: other})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := w.Reindex(ctx, 1000, nil)
+	w.Close()
+	if err != nil || n == 0 {
+		t.Fatalf("reindex: %d, %v", n, err)
+	}
+	r := openReader(t, dir, other)
+	if !r.fromSnapshot || r.vectorsPartial() {
+		t.Fatalf("after reindex: from snapshot %v, vectors partial %v", r.fromSnapshot, r.vectorsPartial())
+	}
+	snap := filepath.Join(dir, snapFile)
+	if err := os.Rename(snap, snap+".aside"); err != nil {
+		t.Fatal(err)
+	}
+	ref := openReader(t, dir, other)
+	if err := os.Rename(snap+".aside", snap); err != nil {
+		t.Fatal(err)
+	}
+	sameIndex(t, r, ref)
+}
