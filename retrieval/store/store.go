@@ -267,10 +267,28 @@ func (s *Store) init(ctx context.Context) error {
 	}
 	// The store's identity: files derived from it (the search snapshot)
 	// name it, so a store replaced or moved aside never matches them.
+	// It is also the writer's first write, so a file SQLite will only read
+	// is found here rather than at the end of a long ingest.
 	if _, err := s.db.ExecContext(ctx, `INSERT OR IGNORE INTO meta(key, value) VALUES ('store_id', lower(hex(randomblob(16))))`); err != nil {
-		return fmt.Errorf("writing %s: %w", s.path, unreadable(err))
+		return fmt.Errorf("writing %s: %w", s.path, s.unwritable(err))
 	}
 	return nil
+}
+
+// unwritable classifies a failed first write: SQLite refusing to write a
+// file the user may write means its header is damaged (fuzzing found
+// headers that make SQLite open a database read-only), so it counts as
+// damage; a file without write permission is the user's to fix.
+func (s *Store) unwritable(err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) && se.Code() == sqlite3.SQLITE_READONLY {
+		if f, oerr := os.OpenFile(s.path, os.O_WRONLY, 0); oerr == nil {
+			f.Close()
+			return fmt.Errorf("%w: SQLite will only read this file although it is writable (a damaged header): %w", ErrCorrupt, err)
+		}
+		return fmt.Errorf("%w (make %s writable, or set TALKBOT_DATA_DIR to a writable directory)", err, s.path)
+	}
+	return unreadable(err)
 }
 
 // ID is the store's identity, set when a writer first opens it ("" in a
