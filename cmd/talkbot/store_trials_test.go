@@ -283,6 +283,75 @@ func TestStoreTrialsKill9(t *testing.T) {
 	t.Logf("%d kill -9 trials (%d between commits); articles stored right after each kill: %v", n, midway, committed)
 }
 
+// kill -9 around the end of an ingest big enough to write the search
+// snapshot (during its last commits, or while the snapshot is written):
+// readers still open the store and list every committed article, and a
+// rerun leaves a snapshot, no temporary files, and nothing to add.
+func TestStoreTrialsKill9AroundSnapshot(t *testing.T) {
+	t.Parallel()
+	n := trials(t)
+	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 11))
+	const files = 2100 // past the 2,000 passages that earn a snapshot
+	src := articles(t, "zeta", files, 1)
+	var seen []string
+	for trial := range n {
+		data := t.TempDir()
+		c := cli(t, data, "ingest", src)
+		progress, err := c.StderrPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// Killed in the last tenth of the files, or up to 0.6 s after the
+		// last one while the snapshot is being written.
+		at := files - r.IntN(files/10)
+		if trial%2 == 0 {
+			at = files
+		}
+		sc := bufio.NewScanner(progress)
+		for lines := 0; sc.Scan(); {
+			if lines++; lines >= at {
+				break
+			}
+		}
+		if at == files {
+			time.Sleep(time.Duration(r.IntN(600)) * time.Millisecond)
+		}
+		_ = c.Process.Signal(syscall.SIGKILL)
+		_, _ = io.Copy(io.Discard, progress)
+		_ = c.Wait()
+		left, _ := os.ReadDir(data)
+		var names []string
+		for _, e := range left {
+			names = append(names, e.Name())
+		}
+		seen = append(seen, strings.Join(names, " "))
+		storedIDs(t, data) // the store opens, whatever the kill left
+
+		out, errOut, code := cliRun(t, data, "ingest", src)
+		if added, updated, unchanged := summary(t, out); code != 0 || added+unchanged != files || updated != 0 {
+			t.Fatalf("trial %d: rerun after kill exit %d: %s %s", trial, code, out, errOut)
+		}
+		out, _, code = cliRun(t, data, "ingest", src)
+		if added, updated, unchanged := summary(t, out); code != 0 || added+updated != 0 || unchanged != files {
+			t.Fatalf("trial %d: further ingest: %s", trial, out)
+		}
+		stdout, stderr, code := cliRun(t, data, "sources", "--json")
+		if code != 0 || strings.Contains(stderr, "snapshot") || strings.Count(stdout, `"id"`) != files+5 {
+			t.Fatalf("trial %d: sources after completing: exit %d, %d articles, stderr %s", trial, code, strings.Count(stdout, `"id"`), stderr)
+		}
+		if _, err := os.Stat(filepath.Join(data, "talkbot.snap")); err != nil {
+			t.Fatalf("trial %d: no snapshot after completing: %v", trial, err)
+		}
+		if tmps, _ := filepath.Glob(filepath.Join(data, "*.tmp-*")); len(tmps) > 0 {
+			t.Fatalf("trial %d: temporary files left: %v", trial, tmps)
+		}
+	}
+	t.Logf("%d kill -9 trials around the snapshot; files right after each kill: %q", n, seen)
+}
+
 // dirDigest is every file's name and content hash in dir.
 func dirDigest(t *testing.T, dir string) map[string]string {
 	t.Helper()
