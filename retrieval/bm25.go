@@ -22,13 +22,13 @@ type bm25 struct {
 	// read in place: passages added later go to postings, so adding one
 	// never copies a common term's whole list out of the mapping.
 	mapped [][]posting
-	df       []int32     // by term ID: live passages containing the term
-	docs     []bm25Doc   // slot per passage; removed ones are marked dead
+	df     []int32   // by term ID: live passages containing the term
+	docs   []bm25Doc // slot per passage; removed ones are marked dead
 	// lens is each slot's length in terms, -1 when dead: what scoring reads
 	// per posting, packed so a query at 100k passages stays in cache
 	// instead of visiting a 56-byte bm25Doc per posting.
-	lens []int32
-	accs sync.Pool // *[]float64 score accumulators, zeroed after use
+	lens     []int32
+	accs     sync.Pool // *[]float64 score accumulators, zeroed after use
 	slots    map[string]int
 	live     int
 	totalLen int

@@ -98,13 +98,21 @@ func (h HashEmbedder) vector(text string, stems map[string]string) []float32 {
 			addCharGrams(counts, w)
 		}
 	}
+	// Summed in float64, where adding these float32 terms is exact: in
+	// float32 the result depended on the map's random order, so the same
+	// text embedded twice could differ in the last bit and tied passages
+	// swap places between runs.
+	sum := make([]float64, h.Dims)
 	for x, c := range counts {
 		idx := int(x % uint64(h.Dims))
 		sign := float32(1)
 		if x>>63 == 1 {
 			sign = -1
 		}
-		v[idx] += sign * float32(math.Log1p(c))
+		sum[idx] += float64(sign * float32(math.Log1p(c)))
+	}
+	for i, x := range sum {
+		v[i] = float32(x)
 	}
 	var norm float64
 	for _, x := range v {

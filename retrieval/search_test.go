@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -326,5 +327,31 @@ func TestSearchFallsBackToKeywordsWhenEmbedderIsDown(t *testing.T) {
 	cancel()
 	if _, err := ix.Search(ctx, "Miami talks", SearchOptions{}); err == nil {
 		t.Error("a cancelled search should fail, not fall back")
+	}
+}
+
+// The offline embedder gives the same text the same vector, bit for bit,
+// every time: rankings must not change between runs or processes.
+func TestHashEmbedderIsDeterministic(t *testing.T) {
+	t.Parallel()
+	texts := []string{"harbour berth grain exports", "How long did Witkoff meet Putin?",
+		"Negotiators agreed a ceasefire on Tuesday, officials in Geneva said."}
+	for _, dims := range []int{16, 64, 1024} {
+		e := NewHashEmbedder(dims)
+		first, err := e.Embed(context.Background(), texts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 50 {
+			again, err := e.Embed(context.Background(), texts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range texts {
+				if !slices.Equal(first[i], again[i]) {
+					t.Fatalf("%d dims: %q embedded twice differs", dims, texts[i])
+				}
+			}
+		}
 	}
 }

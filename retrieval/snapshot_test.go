@@ -99,6 +99,12 @@ func sameIndex(t *testing.T, got, want *Index) {
 				t.Fatal(err1, err2)
 			}
 			if !reflect.DeepEqual(g, w) {
+				for i := range g.Hits {
+					if i < len(w.Hits) && !reflect.DeepEqual(g.Hits[i], w.Hits[i]) {
+						t.Logf("hit %d:\n%+v\n%+v", i, g.Hits[i], w.Hits[i])
+					}
+				}
+				t.Logf("weak %v %v terms %v %v", g.Weak, w.Weak, g.Terms, w.Terms)
 				t.Fatalf("%q (mode %v) ranks differently:\n%v\nwant\n%v", q, mode, hitIDs(g.Hits), hitIDs(w.Hits))
 			}
 		}
