@@ -1,7 +1,6 @@
 package bot_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -15,6 +14,7 @@ import (
 	"github.com/talkbot/talkbot/answer"
 	"github.com/talkbot/talkbot/bot"
 	"github.com/talkbot/talkbot/bot/discordtest"
+	"github.com/talkbot/talkbot/internal/syncbuf"
 	"github.com/talkbot/talkbot/retrieval"
 	"github.com/talkbot/talkbot/seeds"
 )
@@ -53,31 +53,13 @@ func engine(t testing.TB) (*answer.Engine, *retrieval.Index) {
 	return &answer.Engine{Index: ix}, ix
 }
 
-// syncBuffer collects log output from many goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // harness is a bot running against a fake Discord through the production
 // path: a token and DISCORD_API_URL pointing at the fake.
 type harness struct {
 	t      *testing.T
 	srv    *discordtest.Server
 	bot    *bot.Bot
-	logs   *syncBuffer
+	logs   *syncbuf.Buffer
 	cancel context.CancelFunc
 	done   chan error
 }
@@ -85,7 +67,7 @@ type harness struct {
 func start(t *testing.T, ans bot.Answerer, lib bot.Library, o bot.Options, fo ...discordtest.Options) *harness {
 	t.Helper()
 	srv := discordtest.New(t, fo...)
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	// Production pacing would make every test wait: a 1.5 s chain window
 	// before each message answer and 5 writes per 5 s per channel. Tests
 	// that are about chaining or pacing set their own.

@@ -12,9 +12,10 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/talkbot/talkbot/internal/syncbuf"
 )
 
 // snapCorpus is the seed articles (several passages, headings, dates) and
@@ -224,7 +225,7 @@ func TestDamagedSnapshotIsIgnoredNotTrusted(t *testing.T) {
 			if err := os.WriteFile(path, bad, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			var logs syncBuffer
+			var logs syncbuf.Buffer
 			ix, err := Open(context.Background(), Options{Dir: dir, ReadOnly: true,
 				Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 			if err != nil {
@@ -462,24 +463,6 @@ func reseal(b []byte) {
 	}
 	le.PutUint32(b[52:], crc32.Checksum(b[end:end+4*chunks], castagnoli))
 	le.PutUint32(b[snapHeader-8:], crc32.Checksum(b[:snapHeader-8], castagnoli))
-}
-
-// syncBuffer is a bytes.Buffer safe for a logger's concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // Reindexing with another embedder writes vectors without changing any

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/talkbot/talkbot/bot/discordtest"
+	"github.com/talkbot/talkbot/internal/syncbuf"
 )
 
 // fakeLLMServer is an OpenAI-compatible chat endpoint on loopback that
@@ -97,7 +98,7 @@ func TestLoadThroughFakeDiscord(t *testing.T) {
 			"TALKBOT_MAX_CONCURRENT":  "8",
 			"TALKBOT_MAX_QUEUE":       "256",
 		}
-		var stderr lockedBuffer
+		var stderr syncbuf.Buffer
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		done := make(chan error, 1)

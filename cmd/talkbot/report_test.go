@@ -16,6 +16,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/talkbot/talkbot/bot/discordtest"
+	"github.com/talkbot/talkbot/internal/syncbuf"
 	"github.com/talkbot/talkbot/retrieval/store/qlog"
 )
 
@@ -30,7 +31,7 @@ const (
 type served struct {
 	t      *testing.T
 	srv    *discordtest.Server
-	stderr *lockedBuffer
+	stderr *syncbuf.Buffer
 	cancel context.CancelFunc
 	done   chan error
 }
@@ -42,9 +43,9 @@ func serveFake(t *testing.T, envv map[string]string) *served {
 	envv["DISCORD_API_URL"] = srv.APIURL()
 	envv["DISCORD_GUILD_ID"] = discordtest.DefaultGuildID
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &served{t: t, srv: srv, stderr: &lockedBuffer{}, cancel: cancel, done: make(chan error, 1)}
+	s := &served{t: t, srv: srv, stderr: &syncbuf.Buffer{}, cancel: cancel, done: make(chan error, 1)}
 	go func() {
-		s.done <- runEnv(ctx, []string{"serve"}, &env{stdout: &lockedBuffer{}, stderr: s.stderr, getenv: func(k string) string { return envv[k] }})
+		s.done <- runEnv(ctx, []string{"serve"}, &env{stdout: &syncbuf.Buffer{}, stderr: s.stderr, getenv: func(k string) string { return envv[k] }})
 	}()
 	t.Cleanup(func() { s.stop() })
 	for deadline := time.Now().Add(15 * time.Second); !strings.Contains(s.stderr.String(), "connected to Discord as user"); time.Sleep(20 * time.Millisecond) {

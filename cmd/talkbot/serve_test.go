@@ -1,17 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/talkbot/talkbot/bot/discordtest"
+	"github.com/talkbot/talkbot/internal/syncbuf"
 )
 
 func TestServeWithoutTokenIsUsageError(t *testing.T) {
@@ -31,25 +30,6 @@ func TestServeWithoutTokenIsUsageError(t *testing.T) {
 	}
 }
 
-// lockedBuffer is stderr written by the command's goroutines and read by
-// the test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestServeAgainstFakeDiscord runs the real `talkbot serve` in-process with
 // DISCORD_API_URL pointing at a fake Discord: commands registered on the
 // guild, a /ask answered with citations, readiness and metrics served, and
@@ -66,7 +46,7 @@ func TestServeAgainstFakeDiscord(t *testing.T) {
 		"TALKBOT_HTTP_ADDR": "127.0.0.1:0",
 		"TALKBOT_LOG_LEVEL": "info",
 	}
-	var stdout, stderr lockedBuffer
+	var stdout, stderr syncbuf.Buffer
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
