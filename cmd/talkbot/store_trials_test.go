@@ -244,24 +244,7 @@ func TestStoreTrialsKill9(t *testing.T) {
 		src := articles(t, "delta", files, 1)
 		// Killed when its progress reaches a random file: anywhere from
 		// before the first commit to after the last.
-		at := 1 + r.IntN(files)
-		c := cli(t, data, "ingest", src)
-		progress, err := c.StderrPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := c.Start(); err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(progress)
-		for lines := 0; sc.Scan(); {
-			if lines++; lines >= at {
-				break
-			}
-		}
-		_ = c.Process.Signal(syscall.SIGKILL)
-		_, _ = io.Copy(io.Discard, progress)
-		_ = c.Wait()
+		killIngestAt(t, data, src, 1+r.IntN(files), 0)
 		ids := storedIDs(t, data) // the store opens, whatever the kill left
 		committed = append(committed, len(ids)-5)
 		if n := len(ids) - 5; n > 0 && n < files {
@@ -296,32 +279,13 @@ func TestStoreTrialsKill9AroundSnapshot(t *testing.T) {
 	var seen []string
 	for trial := range n {
 		data := t.TempDir()
-		c := cli(t, data, "ingest", src)
-		progress, err := c.StderrPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := c.Start(); err != nil {
-			t.Fatal(err)
-		}
 		// Killed in the last tenth of the files, or up to 0.6 s after the
 		// last one while the snapshot is being written.
-		at := files - r.IntN(files/10)
 		if trial%2 == 0 {
-			at = files
+			killIngestAt(t, data, src, files, time.Duration(r.IntN(600))*time.Millisecond)
+		} else {
+			killIngestAt(t, data, src, files-r.IntN(files/10), 0)
 		}
-		sc := bufio.NewScanner(progress)
-		for lines := 0; sc.Scan(); {
-			if lines++; lines >= at {
-				break
-			}
-		}
-		if at == files {
-			time.Sleep(time.Duration(r.IntN(600)) * time.Millisecond)
-		}
-		_ = c.Process.Signal(syscall.SIGKILL)
-		_, _ = io.Copy(io.Discard, progress)
-		_ = c.Wait()
 		left, _ := os.ReadDir(data)
 		var names []string
 		for _, e := range left {
@@ -350,6 +314,30 @@ func TestStoreTrialsKill9AroundSnapshot(t *testing.T) {
 		}
 	}
 	t.Logf("%d kill -9 trials around the snapshot; files right after each kill: %q", n, seen)
+}
+
+// killIngestAt runs `talkbot ingest src` on data and kills it (SIGKILL)
+// once its progress has reached file at, after a further delay.
+func killIngestAt(t *testing.T, data, src string, at int, delay time.Duration) {
+	t.Helper()
+	c := cli(t, data, "ingest", src)
+	progress, err := c.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(progress)
+	for lines := 0; sc.Scan(); {
+		if lines++; lines >= at {
+			break
+		}
+	}
+	time.Sleep(delay)
+	_ = c.Process.Signal(syscall.SIGKILL)
+	_, _ = io.Copy(io.Discard, progress)
+	_ = c.Wait()
 }
 
 // dirDigest is every file's name and content hash in dir.
