@@ -369,11 +369,24 @@ func dirDigest(t *testing.T, dir string) map[string]string {
 // create none), on an empty data dir and on a store.
 func TestReadersLeaveDataDirUntouched(t *testing.T) {
 	t.Parallel()
-	for _, name := range []string{"empty", "store"} {
+	for _, name := range []string{"empty", "store", "store with snapshot"} {
 		data := t.TempDir()
-		if name == "store" {
+		if name != "empty" {
 			if _, errOut, code := runIn(t, data, "ingest", fixtureDir(t)); code != 0 {
 				t.Fatalf("ingest: %s", errOut)
+			}
+		}
+		if name == "store with snapshot" {
+			// Enough passages for ingest to write talkbot.snap, then one
+			// more article so readers also apply changes behind it.
+			if _, errOut, code := runIn(t, data, "ingest", articles(t, "eta", 2100, 1)); code != 0 {
+				t.Fatalf("ingest: %s", errOut)
+			}
+			if _, errOut, code := runIn(t, data, "ingest", articles(t, "theta", 1, 1)); code != 0 {
+				t.Fatalf("ingest: %s", errOut)
+			}
+			if _, err := os.Stat(filepath.Join(data, "talkbot.snap")); err != nil {
+				t.Fatalf("no snapshot to read: %v", err)
 			}
 		}
 		before := dirDigest(t, data)
