@@ -45,18 +45,26 @@ func load(t testing.TB, s *Store, embedder string) (map[string]Document, []Passa
 	return docs, ps, info
 }
 
+// writerWith opens a writer on dir holding sampleBatch(docs); it is
+// closed when the test ends.
+func writerWith(t testing.TB, dir string, docs int) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.Apply(context.Background(), sampleBatch(docs)); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 func TestRoundTripAndChanges(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
-	w, err := Open(ctx, dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	if err := w.Apply(ctx, sampleBatch(3)); err != nil {
-		t.Fatal(err)
-	}
+	w := writerWith(t, dir, 3)
 	r, err := Open(ctx, dir, Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
@@ -161,15 +169,7 @@ func TestForeignTablesAreKept(t *testing.T) {
 func TestBadRowsAreSkipped(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	dir := t.TempDir()
-	s, err := Open(ctx, dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := s.Apply(ctx, sampleBatch(2)); err != nil {
-		t.Fatal(err)
-	}
+	s := writerWith(t, t.TempDir(), 2)
 	for _, q := range []string{
 		`INSERT INTO documents(id, title, text, hash) VALUES ('', 'no id', 'x', 'h')`,
 		`UPDATE passages SET sentences = x'ff' WHERE id = 'a-doc#0'`,
@@ -219,14 +219,8 @@ func fileMovedAside(path string) bool {
 func FuzzOpenDamagedStore(f *testing.F) {
 	baseOnce.Do(func() {
 		dir := f.TempDir()
-		s, err := Open(context.Background(), dir, Options{})
-		if err != nil {
-			f.Fatal(err)
-		}
-		if err := s.Apply(context.Background(), sampleBatch(26)); err != nil {
-			f.Fatal(err)
-		}
-		s.Close()
+		writerWith(f, dir, 26).Close()
+		var err error
 		if baseDB, err = os.ReadFile(filepath.Join(dir, FileName)); err != nil {
 			f.Fatal(err)
 		}
