@@ -12,6 +12,13 @@ import (
 	"github.com/talkbot/talkbot/retrieval"
 )
 
+// citePassages are the three passages the citation-check tests cite.
+var citePassages = []string{
+	"Witkoff met Putin in Moscow for about five hours. The Kremlin said no compromise was reached.",
+	"Russia controls about 19.3% of Ukraine, independent assessments say.",
+	"A missile attack on the Odesa region killed eight people.",
+}
+
 func passageHits(texts ...string) []retrieval.Hit {
 	hits := make([]retrieval.Hit, len(texts))
 	for i, t := range texts {
@@ -51,11 +58,7 @@ func TestParseCitations(t *testing.T) {
 
 func TestVerifyCitations(t *testing.T) {
 	t.Parallel()
-	hits := passageHits(
-		"Witkoff met Putin in Moscow for about five hours. The Kremlin said no compromise was reached.",
-		"Russia controls about 19.3% of Ukraine, independent assessments say.",
-		"A missile attack on the Odesa region killed eight people.",
-	)
+	hits := passageHits(citePassages...)
 	cases := []struct {
 		name, reply, want string
 		dropped, cites    int

@@ -70,11 +70,7 @@ func TestSupportMechanisms(t *testing.T) {
 // The LLM citation check, one case per behaviour a reader sees.
 func TestCitationCheckBehaviours(t *testing.T) {
 	t.Parallel()
-	hits := passageHits(
-		"Witkoff met Putin in Moscow for about five hours. The Kremlin said no compromise was reached.",
-		"Russia controls about 19.3% of Ukraine, independent assessments say.",
-		"A missile attack on the Odesa region killed eight people.",
-	)
+	hits := passageHits(citePassages...)
 	cases := []struct {
 		name, reply, want string
 		recited           int
