@@ -203,6 +203,17 @@ func (ix *Index) Ingest(ctx context.Context, paths []string, o IngestOptions) (I
 			rep.Removed = len(gone)
 		}
 	}
+	// Readers start from the search snapshot plus the changes behind it;
+	// rewrite it when this ingest left it far behind. What was stored
+	// stands either way.
+	ix.mu.RLock()
+	writing := ix.st != nil && !ix.readOnly
+	ix.mu.RUnlock()
+	if writing {
+		if _, err := ix.Checkpoint(ctx, false); err != nil {
+			ix.log.Warn("search snapshot not updated; answers are unaffected, start-up is slower until the next ingest", "err", err)
+		}
+	}
 	return rep, nil
 }
 

@@ -71,11 +71,6 @@ func cmdIngest(ctx context.Context, e *env, args []string) error {
 		}
 		return err
 	}
-	// Readers start from the search snapshot plus the changes behind it;
-	// it is rewritten when this ingest left it far behind.
-	if _, cerr := ix.Checkpoint(ctx, false); cerr != nil {
-		fmt.Fprintf(e.stderr, "talkbot: the search snapshot was not updated (%v); answers are unaffected, start-up is slower until the next ingest\n", cerr)
-	}
 	fmt.Fprintf(e.stderr, "talkbot: %s: %d articles stored; embedded %d passages in %s\n",
 		dir, len(ix.Sources()), rep.Embedded, time.Since(start).Round(time.Millisecond))
 	if len(missing) > 0 {
